@@ -1,0 +1,218 @@
+"""The ``litreview`` command: parse arguments, call the core, render the result.
+
+Thin on purpose: every command is a few lines over ``assistant.store`` /
+``assistant.retrieval``. Imports are lazy so ``litreview --help`` is instant.
+Errors are :class:`~assistant.errors.LitreviewError` rendered on one line
+(``--debug`` shows the traceback); JSON goes to stdout, everything else a
+script should not parse (progress, notices) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import LitreviewError, NotFoundError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="litreview", description="Terminal-first literature review assistant. "
+                                "Works offline on the bundled corpus; set OPENAI_API_KEY (and OPENAI_BASE_URL) "
+                                "to answer with an LLM. Data dir: $LITREVIEW_HOME or the platform's user data dir.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("ingest", help="add abstracts to the store (no PATH: the bundled corpus)")
+    s.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="daily-papers .txt, BibTeX, RIS, CSV, JSONL or arXiv metadata JSONL")
+    s.add_argument("--format", choices=["listing", "bibtex", "ris", "csv", "jsonl", "arxiv"],
+                   help="skip format detection")
+    s.add_argument("--encoding", help="text encoding of the files (default: detect)")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    s = sub.add_parser("papers", help="list the papers in the store")
+    s.add_argument("--limit", type=int, help="show at most N papers")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("show", help="show one paper's abstract and metadata")
+    s.add_argument("ref", metavar="TITLE|ID")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("search", help="find papers by description")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    s.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    s.add_argument("--diverse", action="store_true", help="favour variety over near-duplicates (topic queries)")
+    add_filter_args(s)
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("doctor", help="show data dir, store size, embedding model and LLM configuration")
+    s.add_argument("--json", action="store_true")
+    return p
+
+
+def add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", metavar="FROM[-TO]", help="only papers from these years, e.g. 2023 or 2022-2024")
+    p.add_argument("--source", help="only papers from files whose name contains this")
+    p.add_argument("--venue", help="only papers whose venue contains this")
+
+
+def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .errors import ConfigError
+    from .models import Filters
+
+    year_min = year_max = None
+    if args.year:
+        try:
+            lo, _, hi = args.year.partition("-")
+            year_min = int(lo) if lo else None
+            year_max = int(hi) if hi else (year_min if not _ else None)
+        except ValueError:
+            raise ConfigError(f"--year must look like 2023 or 2021-2024, not {args.year!r}") from None
+    return Filters(year_min=year_min, year_max=year_max, source=args.source, venue=args.venue)
+
+
+# -- commands ------------------------------------------------------------------------------------
+def open_store(ensure: bool = True):  # type: ignore[no-untyped-def]
+    """The store; an empty one is first filled with the bundled corpus (said on stderr)."""
+    from .store import Store, bundled_corpus
+
+    store = Store.open()
+    if ensure and len(store) == 0:
+        print("litreview: the store is empty; ingesting the bundled corpus first...", file=sys.stderr)
+        report = store.ingest(bundled_corpus(), progress=progress_printer())
+        print(f"litreview: {report.added} papers ingested in {report.seconds:.1f} s", file=sys.stderr)
+    elif ensure and store.needs_reembedding():
+        print(f"litreview: embedding model changed to {store.embedder_id}; re-embedding "
+              f"{store.needs_reembedding()} papers...", file=sys.stderr)
+        store.reembed(progress=progress_printer())
+    return store
+
+
+def progress_printer():  # type: ignore[no-untyped-def]
+    from .progress import Progress
+
+    return Progress.for_stderr()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .store import bundled_corpus
+
+    store = open_store(ensure=False)
+    paths = args.paths or bundled_corpus()
+    with progress_printer() as progress:
+        report = store.ingest(paths, fmt=args.format, encoding=args.encoding, progress=progress)
+    if store.needs_reembedding():
+        store.reembed(progress=progress_printer())
+    summary = {"files": report.files, "added": report.added, "updated": report.updated,
+               "unchanged": report.unchanged, "duplicates": report.duplicates,
+               "skipped": [{"source": s.source, "where": s.where, "reason": s.reason} for s in report.skipped],
+               "embedded_passages": report.embedded_passages, "cached_passages": report.cached_passages,
+               "seconds": round(report.seconds, 3), "papers_in_store": len(store)}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        from .render import print_ingest
+
+        print_ingest(report, len(store))
+    total = report.added + report.updated + report.unchanged
+    return 0 if total or not report.skipped else 2
+
+
+def cmd_papers(args: argparse.Namespace) -> int:
+    store = open_store()
+    papers = list(store.catalogue.iter_papers(limit=args.limit))
+    if args.json:
+        print(json.dumps({"papers": [{"paper_id": p.paper_id, "title": p.title, "year": p.year, "source": p.source}
+                                     for p in papers]}, ensure_ascii=False))
+    else:
+        from .render import print_papers
+
+        print_papers(papers, len(store))
+    return 0
+
+
+def resolve_paper(store, ref: str):  # type: ignore[no-untyped-def]
+    """A paper by id, exact title, or unambiguous title fragment."""
+    from .textnorm import paper_id_for
+
+    paper = store.get(ref) or store.get(paper_id_for(ref))
+    if paper:
+        return paper
+    matches = store.catalogue.find_titles(ref.strip())
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFoundError(f"no paper matches {ref!r}; try `litreview search {json.dumps(ref)}`")
+    listed = "; ".join(m.title for m in matches[:5])
+    raise NotFoundError(f"{len(matches)} papers match {ref!r}: {listed}{' ...' if len(matches) > 5 else ''}")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = open_store()
+    paper = resolve_paper(store, args.ref)
+    if args.json:
+        print(json.dumps(paper.to_dict(), ensure_ascii=False))
+    else:
+        from .render import print_paper
+
+        print_paper(paper)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .retrieval import search
+
+    store = open_store()
+    hits = search(store, args.query, k=args.k, filters=filters_from(args), mode=args.mode, diverse=args.diverse)
+    if args.json:
+        print(json.dumps({"query": args.query, "results": [
+            {"rank": i, "paper_id": h.paper.paper_id, "title": h.paper.title, "score": round(h.score, 4),
+             "year": h.paper.year, "source": h.paper.source} for i, h in enumerate(hits, 1)]}, ensure_ascii=False))
+    else:
+        from .render import print_hits
+
+        print_hits(args.query, hits)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose
+
+    report = diagnose()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key:>18}: {value}")
+    return 0 if report.get("problems") in (None, [], "none") else 1
+
+
+COMMANDS = {"ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
+            "doctor": cmd_doctor}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except LitreviewError as exc:
+        if args.debug:
+            raise
+        print(f"litreview: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("litreview: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

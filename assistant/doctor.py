@@ -1,0 +1,39 @@
+"""`litreview doctor`: what the tool is configured to use, and whether it works."""
+
+from __future__ import annotations
+
+from .errors import LitreviewError
+from .settings import Settings
+
+
+def _dir_size(path) -> int:  # type: ignore[no-untyped-def]
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def diagnose() -> dict[str, object]:
+    settings = Settings.load()
+    report: dict[str, object] = {"data dir": str(settings.home)}
+    problems: list[str] = []
+    report["settings file"] = str(settings.config_file) if settings.config_file else "none"
+    report["store"] = f"Chroma server {settings.chroma_url}" if settings.chroma_url else f"embedded ({settings.chroma_path})"
+    try:
+        from .store import Store
+
+        store = Store.open(settings)
+        report["papers"] = len(store)
+        report["embedding model"] = store.embedder_id
+        store.embedder.embed(["doctor check"])  # loads and integrity-checks the model files
+        report["vectors"] = store.vectors.count()
+        report["disk use"] = f"{_dir_size(settings.home) / 1e6:.1f} MB"
+        stale = store.needs_reembedding()
+        if stale:
+            problems.append(f"{stale} papers were embedded by another model; run `litreview ingest` to re-embed")
+    except LitreviewError as exc:
+        problems.append(str(exc))
+    if settings.llm_configured:
+        report["llm"] = f"{settings.llm_model} at {settings.openai_base_url or 'the OpenAI API'}"
+    else:
+        report["llm"] = "not configured: the offline engine answers (set OPENAI_API_KEY / OPENAI_BASE_URL)"
+    report["api key"] = "set" if settings.openai_api_key else "not set"
+    report["problems"] = problems or "none"
+    return report

@@ -1,0 +1,60 @@
+"""One exception tree for everything a user can be told about.
+
+Every message is a sentence a user can act on. The CLI and the TUI render
+``str(error)`` on one line; tracebacks appear only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class LitreviewError(Exception):
+    """Base of every user-facing failure. ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+
+class ConfigError(LitreviewError):
+    """A setting (environment variable or settings file) is wrong."""
+
+    exit_code = 2
+
+
+class InputError(LitreviewError):
+    """A file the user gave cannot be read. The message names the file (and line or entry)."""
+
+    exit_code = 2
+
+    def __init__(self, path: object, reason: str, where: str | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.where = where
+        location = f"{self.path}:{where}" if where else self.path
+        super().__init__(f"{location}: {reason}")
+
+
+class StoreError(LitreviewError):
+    """The paper store cannot be opened, written or queried."""
+
+    exit_code = 3
+
+
+class StoreBusyError(StoreError):
+    """Another litreview process holds the store's write lock."""
+
+
+class EmbeddingError(LitreviewError):
+    """The embedding model is missing, damaged or failed."""
+
+    exit_code = 3
+
+
+class NotFoundError(LitreviewError):
+    """A paper (by title or id) is not in the store."""
+
+    exit_code = 4
+
+
+class LLMError(LitreviewError):
+    """The configured language-model endpoint failed."""
+
+    exit_code = 5

@@ -1,0 +1,139 @@
+"""Typed records that travel through litreview.
+
+Readers make :class:`Paper` and :class:`Skip`; the store keeps papers; retrieval
+returns :class:`Hit`; engines return :class:`Answer` with :class:`Citation`.
+Plain frozen dataclasses: cheap to import, easy to print, no validation magic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from .textnorm import clean_text, paper_id_for
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper: a title and an abstract, plus whatever metadata the source had."""
+
+    title: str
+    abstract: str
+    source: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    arxiv_id: str | None = None
+    categories: tuple[str, ...] = ()
+    date: str | None = None
+    paper_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.paper_id:
+            object.__setattr__(self, "paper_id", paper_id_for(self.title))
+
+    @classmethod
+    def make(cls, title: str, abstract: str, source: str, **meta: object) -> "Paper":
+        """Build a paper from raw reader fields, cleaning the text the user will see."""
+        authors = tuple(a for a in (clean_text(str(x)) for x in meta.pop("authors", ()) or ()) if a)
+        categories = tuple(str(c) for c in meta.pop("categories", ()) or ())
+        clean = {k: (clean_text(str(v)) or None) if isinstance(v, str) else v for k, v in meta.items()}
+        return cls(
+            title=clean_text(title), abstract=clean_text(abstract), source=source,
+            authors=authors, categories=categories, **clean,  # type: ignore[arg-type]
+        )
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything stored about the paper changes."""
+        payload = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["authors"] = list(self.authors)
+        data["categories"] = list(self.categories)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "Paper":
+        data = dict(data)
+        data["authors"] = tuple(data.get("authors") or ())  # type: ignore[arg-type]
+        data["categories"] = tuple(data.get("categories") or ())  # type: ignore[arg-type]
+        return cls(**data)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A record a reader could not turn into a paper, and why."""
+
+    source: str
+    where: str  # "line 12", "entry smith2020", "paragraph 3"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Metadata filters for retrieval. ``None`` means no constraint."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    source: str | None = None
+    venue: str | None = None
+    category: str | None = None
+
+    def admits(self, paper: Paper) -> bool:
+        if self.year_min is not None and (paper.year is None or paper.year < self.year_min):
+            return False
+        if self.year_max is not None and (paper.year is None or paper.year > self.year_max):
+            return False
+        if self.source is not None and self.source.casefold() not in paper.source.casefold():
+            return False
+        if self.venue is not None and self.venue.casefold() not in (paper.venue or "").casefold():
+            return False
+        if self.category is not None and self.category not in paper.categories:
+            return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.year_min, self.year_max, self.source, self.venue, self.category))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved paper with the scores that ranked it."""
+
+    paper: Paper
+    score: float
+    lexical: float = 0.0
+    dense: float = 0.0
+    passage: str = ""  # the best-matching chunk of the abstract
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered reference in an answer: always a paper that was in the evidence."""
+
+    n: int
+    paper_id: str
+    title: str
+
+
+@dataclass(slots=True)
+class Answer:
+    """What an engine returns for a question."""
+
+    question: str
+    text: str
+    engine: str
+    grounded: bool
+    citations: list[Citation] = field(default_factory=list)
+    usage: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,58 @@
+"""Readers: one file format each, turning a file into Papers and Skips.
+
+``read_records(path)`` picks the reader from ``--format``, the file extension,
+or a sniff of the content. Readers never touch the store.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import InputError
+from .base import Record, check_file
+
+# format name -> "module:function"; imported lazily so `litreview --help` stays fast.
+READERS: dict[str, str] = {
+    "listing": "listing:read_listing",
+    "bibtex": "bibtex:read_bibtex",
+    "ris": "ris:read_ris",
+    "csv": "tabular:read_csv",
+    "jsonl": "tabular:read_jsonl",  # also reads the arXiv metadata snapshot
+}
+EXTENSIONS = {
+    ".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".csv": "csv", ".tsv": "csv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".txt": "listing", ".md": "listing",
+}
+FORMAT_NAMES = sorted(READERS) + ["arxiv"]
+
+
+def detect_format(path: Path, forced: str | None = None) -> str:
+    """The reader name for ``path``: ``forced`` if given, else extension, else content sniffing."""
+    if forced:
+        forced = "jsonl" if forced == "arxiv" else forced
+        if forced not in READERS:
+            raise InputError(path, f"unknown format {forced!r}; choose one of {', '.join(FORMAT_NAMES)}")
+        return forced
+    check_file(path)
+    by_ext = EXTENSIONS.get(path.suffix.lower())
+    head = path.open("rb").read(4096).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+    if head.startswith(b"@") or b"\n@article{" in head.lower() or b"\n@inproceedings{" in head.lower():
+        return "bibtex"
+    if head[:6] == b"TY  - " or b"\nTY  - " in head:
+        return "ris"
+    if head.startswith(b"{"):
+        return "jsonl"
+    return by_ext or "listing"
+
+
+def reader_for(fmt: str) -> Callable[..., Iterator[Record]]:
+    module, func = READERS[fmt].split(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), func)  # type: ignore[no-any-return]
+
+
+def read_records(path: Path, fmt: str | None = None, encoding: str | None = None) -> Iterator[Record]:
+    """Stream the papers and skips of one file."""
+    path = Path(path)
+    return reader_for(detect_format(path, fmt))(path, encoding=encoding)

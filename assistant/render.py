@@ -1,0 +1,64 @@
+"""Plain-text rendering of core results for the CLI (the TUI has its own widgets)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections import Counter
+
+from .models import Hit, Paper
+from .store.ingest import IngestReport
+
+
+def _width() -> int:
+    return min(shutil.get_terminal_size((100, 20)).columns, 120)
+
+
+def print_ingest(report: IngestReport, total: int) -> None:
+    print(f"{len(report.files)} file(s): {report.added} added, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {report.duplicates} duplicate records merged, "
+          f"{len(report.skipped)} skipped  ({report.seconds:.1f} s)")
+    if report.embedded_passages or report.cached_passages:
+        print(f"passages: {report.embedded_passages} embedded, {report.cached_passages} from the bundled vector cache")
+    if report.skipped:
+        reasons = Counter(s.reason for s in report.skipped)
+        print("skipped:")
+        for skip in report.skipped[:20]:
+            print(f"  {skip}")
+        if len(report.skipped) > 20:
+            print(f"  ... and {len(report.skipped) - 20} more (" +
+                  "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)) + ")")
+    print(f"store: {total} papers")
+
+
+def print_papers(papers: list[Paper], total: int) -> None:
+    for p in papers:
+        print(f"{p.paper_id}  {p.year or '----'}  {p.title}")
+    if len(papers) < total:
+        print(f"({len(papers)} of {total} papers)")
+
+
+def print_paper(p: Paper) -> None:
+    print(p.title)
+    print("=" * min(len(p.title), _width()))
+    meta = [("id", p.paper_id), ("authors", ", ".join(p.authors)), ("year", p.year), ("date", p.date),
+            ("venue", p.venue), ("doi", p.doi), ("arXiv", p.arxiv_id), ("url", p.url),
+            ("categories", " ".join(p.categories)), ("source", p.source)]
+    for key, value in meta:
+        if value:
+            print(f"{key:>10}: {value}")
+    print()
+    print(textwrap.fill(p.abstract, width=_width()))
+
+
+def print_hits(query: str, hits: list[Hit]) -> None:
+    if not hits:
+        print(f"no papers match {query!r}")
+        return
+    width = _width()
+    for rank, h in enumerate(hits, 1):
+        print(f"{rank:>2}. {h.paper.title}")
+        print(f"    {h.paper.year or '----'} · score {h.score:.3f} · {h.paper.source} · {h.paper.paper_id}")
+        snippet = textwrap.shorten(h.passage.split(". ", 1)[-1] if h.passage else h.paper.abstract,
+                                   width=width - 4, placeholder=" ...")
+        print(f"    {snippet}")

@@ -1,0 +1,122 @@
+"""Hybrid retrieval: BM25 and dense passage similarity, fused by weighted scores.
+
+Why not reciprocal-rank fusion: RRF throws away how *much* better the top
+candidate is, and on paraphrased questions over this corpus it recovers only
+part of the gap (STACK.md; ``litreview eval`` measures it side by side). Here
+each signal is normalised per query and mixed with a weight tuned on
+``evals/sets`` (``DENSE_WEIGHT``):
+
+* lexical: BM25 over title (counted twice) + abstract, divided by the query's
+  best BM25 score;
+* dense: the best cosine similarity over the paper's title-prefixed passages
+  (abstracts are split to fit the embedding window), rescaled between the
+  query's best and its ``DENSE_POOL``-th best passage.
+
+Topic queries can ask for diversity (MMR over mean passage vectors), so a
+handful of near-duplicate papers does not crowd out the rest of a topic.
+Pure: no printing, no LLM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .models import Filters, Hit
+
+Mode = Literal["hybrid", "lexical", "dense"]
+DENSE_WEIGHT = 0.6
+DENSE_POOL = 200  # passages fetched from Chroma per query
+LEXICAL_POOL = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    paper_id: str
+    lexical: float = 0.0
+    dense: float = 0.0
+    similarity: float = 0.0  # raw best cosine, an absolute relevance signal
+    passage: str = ""
+
+
+def _chroma_where(filters: Filters | None) -> dict | None:
+    if filters is None:
+        return None
+    clauses: list[dict] = []
+    if filters.year_min is not None:
+        clauses.append({"year": {"$gte": filters.year_min}})
+    if filters.year_max is not None:
+        clauses.append({"year": {"$lte": filters.year_max}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
+    index = store.lexical
+    scores = index.scores(query)
+    if scores.size == 0 or float(scores.max()) <= 0:
+        return {}
+    top = np.argsort(-scores)[:pool]
+    best = float(scores[top[0]])
+    return {index.paper_ids[i]: Candidate(index.paper_ids[i], lexical=float(scores[i]) / best)
+            for i in top if scores[i] > 0}
+
+
+def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
+    vector = store.embedder.embed([query])[0]
+    hits = store.vectors.query(vector, pool, where=_chroma_where(filters))
+    if not hits:
+        return {}
+    best, floor = hits[0].similarity, hits[-1].similarity
+    span = max(best - floor, 1e-6)
+    out: dict[str, Candidate] = {}
+    for hit in hits:  # sorted best first: the first passage seen per paper is its best
+        if hit.paper_id not in out:
+            out[hit.paper_id] = Candidate(hit.paper_id, dense=(hit.similarity - floor) / span,
+                                          similarity=hit.similarity, passage=hit.text)
+    return out
+
+
+def search(store, query: str, k: int = 10, filters: Filters | None = None,  # type: ignore[no-untyped-def]
+           mode: Mode = "hybrid", diverse: bool = False, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
+    """The ``k`` best papers for ``query``, best first."""
+    query = query.strip()
+    if not query or len(store) == 0:
+        return []
+    wide = filters is not None and filters.active
+    lex = lexical_candidates(store, query, LEXICAL_POOL * (4 if wide else 1)) if mode != "dense" else {}
+    den = dense_candidates(store, query, DENSE_POOL * (4 if wide else 1), filters) if mode != "lexical" else {}
+    weight = {"hybrid": dense_weight, "lexical": 0.0, "dense": 1.0}[mode]
+    fused: dict[str, tuple[float, Candidate]] = {}
+    for pid in set(lex) | set(den):
+        l, d = lex.get(pid), den.get(pid)
+        score = weight * (d.dense if d else 0.0) + (1 - weight) * (l.lexical if l else 0.0)
+        fused[pid] = (score, Candidate(pid, lexical=l.lexical if l else 0.0, dense=d.dense if d else 0.0,
+                                       similarity=d.similarity if d else 0.0, passage=d.passage if d else ""))
+    ranked = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))
+    papers = store.catalogue.get_many(pid for pid, _ in ranked[: max(k * 5, 50)])
+    hits = [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity, passage=c.passage)
+            for pid, (score, c) in ranked if pid in papers and (filters is None or filters.admits(papers[pid]))]
+    if diverse and len(hits) > k:
+        hits = mmr(store, hits, k)
+    return hits[:k]
+
+
+def mmr(store, hits: list[Hit], k: int, lam: float = 0.7, pool: int = 40) -> list[Hit]:  # type: ignore[no-untyped-def]
+    """Maximal marginal relevance: trade a little relevance for less redundancy."""
+    pool_hits = hits[:pool]
+    vecs = store.vectors.vectors_for([h.paper.paper_id for h in pool_hits])
+    chosen: list[Hit] = []
+    rest = [h for h in pool_hits if h.paper.paper_id in vecs]
+    top = max((h.score for h in rest), default=1.0) or 1.0
+    while rest and len(chosen) < k:
+        def gain(h: Hit) -> float:
+            sim = max((float(vecs[h.paper.paper_id] @ vecs[c.paper.paper_id]) for c in chosen), default=0.0)
+            return lam * h.score / top - (1 - lam) * sim
+        best = max(rest, key=gain)
+        chosen.append(best)
+        rest.remove(best)
+    return chosen

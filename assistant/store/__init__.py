@@ -1,0 +1,164 @@
+"""The store: catalogue (SQLite) + vectors (Chroma) + lexical index (BM25).
+
+Nothing outside this package opens Chroma. ``Store.open(settings)`` is cheap;
+the embedding model, Chroma and the lexical index load on first use.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import StoreBusyError, StoreError
+from ..models import Paper
+from ..settings import Settings
+from .catalogue import Catalogue
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
+
+
+def bundled_corpus() -> list[Path]:
+    """The seed listings shipped inside the package."""
+    return sorted(BUNDLED_DIR.glob("*.txt"))
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.home
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.home}: {exc.strerror}") from exc
+        self.catalogue = Catalogue(settings.catalogue_path)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> "Store":
+        return cls(settings or Settings.load())
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+    # -- components, loaded on first use ------------------------------------------------------
+    @cached_property
+    def embedder(self):  # type: ignore[no-untyped-def]
+        from .embeddings import make_embedder
+
+        s = self.settings
+        return make_embedder(s.embedding, s.openai_api_key, s.openai_base_url)
+
+    @property
+    def embedder_id(self) -> str:
+        from .embeddings import MINILM_ID
+
+        return MINILM_ID if self.settings.embedding == "minilm" else self.embedder.model_id
+
+    @cached_property
+    def vectors(self):  # type: ignore[no-untyped-def]
+        from .vectors import VectorIndex, open_client
+
+        client = open_client(self.settings.chroma_path, self.settings.chroma_url)
+        return VectorIndex(client, self.embedder_id)
+
+    @property
+    def lexical(self):  # type: ignore[no-untyped-def]
+        from .lexical import LexicalIndex
+
+        version = self.catalogue.version
+        cached = getattr(self, "_lexical", None)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        directory = self.home / "lexical"
+        index = LexicalIndex.load(directory, version)
+        if index is None:
+            index = LexicalIndex.build(self.catalogue.iter_papers())
+            try:
+                index.save(directory, version)
+            except OSError:
+                pass  # a read-only data dir still searches; it just rebuilds next time
+        self._lexical = (version, index)
+        return index
+
+    # -- reads ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.catalogue.count()
+
+    def get(self, paper_id: str) -> Paper | None:
+        return self.catalogue.get(paper_id)
+
+    # -- writes --------------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer per data dir: a second ingest is refused, not interleaved."""
+        path = self.home / "write.lock"
+        with path.open("a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise StoreBusyError(f"the store in {self.home} is being written by {holder}; "
+                                     "wait for it to finish and try again") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"litreview pid {os.getpid()}")
+            fh.flush()
+            try:
+                self.vacuum_if_dirty()
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def commit(self, to_write, ids: list[str], vectors: np.ndarray, texts: list[str],  # type: ignore[no-untyped-def]
+               metas: list[dict]) -> None:
+        """Write new vectors, commit the catalogue, then drop vectors nothing refers to."""
+        self.catalogue.set_meta("dirty", "1")  # vectors may now exist that no row names
+        self.vectors.add(ids, vectors, texts, metas)
+        with self.catalogue.transaction():
+            for paper, ehash, _ in to_write:
+                self.catalogue.upsert(paper, ehash, self.embedder_id)
+        self.vacuum_if_dirty()
+
+    def vacuum_if_dirty(self) -> int:
+        """Delete vectors whose (paper, text) the catalogue does not hold (an interrupted ingest)."""
+        if self.catalogue.get_meta("dirty") != "1":
+            return 0
+        live = {pid: ehash for pid, (_, ehash, _m) in self.catalogue.hashes().items()}
+        stale = [cid for cid, pid, ehash in self.vectors.iter_chunk_keys() if live.get(pid) != ehash]
+        self.vectors.delete(stale)
+        self.catalogue.set_meta("dirty", "0")
+        return len(stale)
+
+    def ingest(self, paths, fmt: str | None = None, encoding: str | None = None, progress=None):  # type: ignore[no-untyped-def]
+        from .ingest import ingest
+
+        return ingest(self, paths, fmt=fmt, encoding=encoding, progress=progress)
+
+    def needs_reembedding(self) -> int:
+        """Papers whose vectors were made by another embedding model than the configured one."""
+        model = self.embedder_id
+        return sum(1 for _, _, m in self.catalogue.hashes().values() if m != model)
+
+    def reembed(self, progress=None):  # type: ignore[no-untyped-def]
+        """Re-embed every paper made by another model into this model's collection."""
+        from .ingest import IngestReport, embed_passages
+
+        report = IngestReport()
+        with self.write_lock():
+            model = self.embedder_id
+            stale = [pid for pid, (_, _, m) in self.catalogue.hashes().items() if m != model]
+            papers = self.catalogue.get_many(stale)
+            from .ingest import embed_hash
+
+            to_write = [(p, embed_hash(p), True) for p in papers.values()]
+            if to_write:
+                ids, vectors, texts, metas = embed_passages(to_write, self, report, progress)
+                self.commit(to_write, ids, vectors, texts, metas)
+            report.updated = len(to_write)
+        return report

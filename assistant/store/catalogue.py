@@ -1,0 +1,132 @@
+"""The paper catalogue: one SQLite table of papers, the store's record of truth.
+
+Chroma holds vectors; the catalogue holds the papers themselves and is the
+commit record of an ingest. A paper is in the store when its row is here;
+vectors in Chroma whose ``(paper_id, embed_hash)`` has no row are leftovers of
+an interrupted ingest and are cleaned up on the next write. SQLite gives the
+all-or-nothing commit that Chroma lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import StoreError
+from ..models import Paper
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS papers (
+    paper_id     TEXT PRIMARY KEY,
+    title        TEXT NOT NULL,
+    year         INTEGER,
+    source       TEXT NOT NULL,
+    data         TEXT NOT NULL,       -- the full Paper as JSON
+    content_hash TEXT NOT NULL,       -- changes when anything about the paper changes
+    embed_hash   TEXT NOT NULL,       -- changes when the embedded text changes
+    embed_model  TEXT NOT NULL,       -- model that made its vectors
+    seq          INTEGER NOT NULL     -- insertion order, for stable listing
+);
+CREATE INDEX IF NOT EXISTS papers_title ON papers(title COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Catalogue:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the paper catalogue {path}: {exc}") from exc
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif int(version) > SCHEMA_VERSION:
+            raise StoreError(f"{path} was written by a newer litreview (schema {version}); upgrade litreview")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def version(self) -> int:
+        """Bumped by every committed change; derived indexes compare against it."""
+        return int(self.get_meta("version") or 0)
+
+    # -- reads ------------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
+
+    def get(self, paper_id: str) -> Paper | None:
+        row = self._db.execute("SELECT data FROM papers WHERE paper_id=?", (paper_id,)).fetchone()
+        return Paper.from_dict(json.loads(row[0])) if row else None
+
+    def get_many(self, paper_ids: Iterable[str]) -> dict[str, Paper]:
+        ids = list(dict.fromkeys(paper_ids))
+        out: dict[str, Paper] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for pid, data in self._db.execute(f"SELECT paper_id, data FROM papers WHERE paper_id IN ({marks})", chunk):
+                out[pid] = Paper.from_dict(json.loads(data))
+        return out
+
+    def hashes(self) -> dict[str, tuple[str, str, str]]:
+        """paper_id -> (content_hash, embed_hash, embed_model) for every paper."""
+        rows = self._db.execute("SELECT paper_id, content_hash, embed_hash, embed_model FROM papers")
+        return {pid: (ch, eh, em) for pid, ch, eh, em in rows}
+
+    def iter_papers(self, limit: int | None = None) -> Iterator[Paper]:
+        sql = "SELECT data FROM papers ORDER BY seq"
+        rows = self._db.execute(sql + " LIMIT ?", (limit,)) if limit else self._db.execute(sql)
+        for (data,) in rows:
+            yield Paper.from_dict(json.loads(data))
+
+    def find_titles(self, needle: str, limit: int = 20) -> list[Paper]:
+        rows = self._db.execute("SELECT data FROM papers WHERE title LIKE ? ORDER BY seq LIMIT ?",
+                                (f"%{needle}%", limit))
+        return [Paper.from_dict(json.loads(d)) for (d,) in rows]
+
+    # -- writes -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES "
+                             "('version', CAST(COALESCE((SELECT value FROM meta WHERE key='version'), 0) + 1 AS TEXT))")
+            self._db.execute("COMMIT")
+
+    def upsert(self, paper: Paper, embed_hash: str, embed_model: str) -> None:
+        """Insert or replace one paper; call inside :meth:`transaction`."""
+        self._db.execute(
+            "INSERT INTO papers(paper_id, title, year, source, data, content_hash, embed_hash, embed_model, seq) "
+            "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT MAX(seq) FROM papers), 0) + 1) "
+            "ON CONFLICT(paper_id) DO UPDATE SET title=excluded.title, year=excluded.year, source=excluded.source, "
+            "data=excluded.data, content_hash=excluded.content_hash, embed_hash=excluded.embed_hash, "
+            "embed_model=excluded.embed_model",
+            (paper.paper_id, paper.title, paper.year, paper.source, json.dumps(paper.to_dict(), ensure_ascii=False),
+             paper.content_hash, embed_hash, embed_model),
+        )
+
+    def delete(self, paper_ids: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM papers WHERE paper_id=?", [(p,) for p in paper_ids])

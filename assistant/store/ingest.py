@@ -1,0 +1,160 @@
+"""Ingest: files -> papers -> (embedded passages, catalogue rows), all or nothing.
+
+The run happens in three phases so that a failure leaves the store as it was:
+
+1. read every file (any file that cannot be read at all aborts the run);
+2. embed what is new or changed (the slow part; nothing is written yet);
+3. write vectors to Chroma, then commit the catalogue in one SQLite
+   transaction, then drop superseded vectors. Until step 3's commit, the new
+   vectors are invisible: retrieval only trusts vectors the catalogue names.
+
+Papers are de-duplicated by normalised title. A duplicate from the same
+source file replaces the stored record; one from another file only fills in
+metadata the stored record lacks (so a Zotero export can add DOIs to the
+bundled listings without re-embedding anything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..models import Paper, Skip
+from ..readers import read_records
+from .passages import passages
+from .vector_cache import VectorCache
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IngestReport:
+    files: list[str] = field(default_factory=list)
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    embedded_passages: int = 0
+    cached_passages: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def embed_hash(paper: Paper) -> str:
+    return hashlib.sha1(f"{paper.title}\n{paper.abstract}".encode("utf-8")).hexdigest()[:16]
+
+
+def merge(stored: Paper, new: Paper) -> Paper:
+    """Keep ``stored``; fill its empty metadata fields from ``new`` (another file's copy)."""
+    filled = {f.name: getattr(new, f.name) for f in fields(Paper)
+              if f.name not in ("title", "abstract", "source", "paper_id")
+              and not getattr(stored, f.name) and getattr(new, f.name)}
+    return replace(stored, **filled) if filled else stored
+
+
+def read_all(paths: Iterable[Path], fmt: str | None, encoding: str | None,
+             report: IngestReport) -> dict[str, Paper]:
+    """Phase 1: every paper of every file, de-duplicated; raises InputError on an unreadable file."""
+    papers: dict[str, Paper] = {}
+    for path in paths:
+        report.files.append(str(path))
+        for record in read_records(Path(path), fmt, encoding):
+            if isinstance(record, Skip):
+                report.skipped.append(record)
+                continue
+            seen = papers.get(record.paper_id)
+            if seen is None:
+                papers[record.paper_id] = record
+            else:
+                report.duplicates += 1
+                papers[record.paper_id] = record if seen.source == record.source else merge(seen, record)
+    return papers
+
+
+def plan(papers: dict[str, Paper], store, report: IngestReport):  # type: ignore[no-untyped-def]
+    """Phase 1b: decide per paper whether it is new, changed, or unchanged."""
+    existing = store.catalogue.hashes()
+    model_id = store.embedder_id
+    to_write: list[tuple[Paper, str, bool]] = []  # (paper, embed_hash, needs_vectors)
+    stored_cache: dict[str, Paper] = {}
+    cross = [pid for pid, p in papers.items() if pid in existing]
+    if cross:
+        stored_cache = store.catalogue.get_many(cross)
+    for pid, paper in papers.items():
+        old = stored_cache.get(pid)
+        if old is not None and old.source != paper.source:
+            paper = merge(old, paper)
+        ehash = embed_hash(paper)
+        if pid not in existing:
+            report.added += 1
+            to_write.append((paper, ehash, True))
+            continue
+        content, old_ehash, old_model = existing[pid]
+        needs_vectors = old_ehash != ehash or old_model != model_id
+        if content == paper.content_hash and not needs_vectors:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        to_write.append((paper, ehash, needs_vectors))
+    return to_write
+
+
+def embed_passages(to_write, store, report: IngestReport, progress: Progress | None):  # type: ignore[no-untyped-def]
+    """Phase 2: vectors for every passage that needs one (cache first, then the model)."""
+    embedder = store.embedder
+    cache = VectorCache(embedder.model_id)
+    ids: list[str] = []
+    texts: list[str] = []
+    metas: list[dict] = []
+    for paper, ehash, needs_vectors in to_write:
+        if not needs_vectors:
+            continue
+        for n, text in enumerate(passages(paper, embedder.count_tokens, embedder.window)):
+            ids.append(f"{paper.paper_id}:{ehash}:{n}")
+            texts.append(text)
+            meta = {"paper_id": paper.paper_id, "embed_hash": ehash, "source": paper.source}
+            if paper.year is not None:
+                meta["year"] = paper.year
+            metas.append(meta)
+    vectors = np.zeros((len(texts), embedder.dim), np.float32)
+    missing = []
+    for i, text in enumerate(texts):
+        vec = cache.get(text) if len(cache) else None
+        if vec is None:
+            missing.append(i)
+        else:
+            vectors[i] = vec
+    report.cached_passages = len(texts) - len(missing)
+    report.embedded_passages = len(missing)
+    step = 32
+    for start in range(0, len(missing), step):
+        if progress:
+            progress("embedding", start, len(missing))
+        batch = missing[start:start + step]
+        vectors[batch] = embedder.embed([texts[i] for i in batch])
+    if progress and missing:
+        progress("embedding", len(missing), len(missing))
+    return ids, vectors, texts, metas
+
+
+def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str | None = None,  # type: ignore[no-untyped-def]
+           progress: Progress | None = None) -> IngestReport:
+    start = time.perf_counter()
+    report = IngestReport()
+    with store.write_lock():
+        papers = read_all(paths, fmt, encoding, report)
+        to_write = plan(papers, store, report)
+        if to_write:
+            ids, vectors, texts, metas = embed_passages(to_write, store, report, progress)
+            store.commit(to_write, ids, vectors, texts, metas)
+    report.seconds = time.perf_counter() - start
+    return report
