@@ -38,7 +38,7 @@ class Candidate:
     lexical: float = 0.0
     dense: float = 0.0
     similarity: float = 0.0  # raw best cosine, an absolute relevance signal
-    passage: str = ""
+    chunk_id: str = ""  # the paper's best-matching passage
 
 
 def _chroma_where(filters: Filters | None) -> dict | None:
@@ -76,7 +76,7 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
     for hit in hits:  # sorted best first: the first passage seen per paper is its best
         if hit.paper_id not in out:
             out[hit.paper_id] = Candidate(hit.paper_id, dense=(hit.similarity - floor) / span,
-                                          similarity=hit.similarity, passage=hit.text)
+                                          similarity=hit.similarity, chunk_id=hit.chunk_id)
     return out
 
 
@@ -95,27 +95,33 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,  # ty
         l, d = lex.get(pid), den.get(pid)
         score = weight * (d.dense if d else 0.0) + (1 - weight) * (l.lexical if l else 0.0)
         fused[pid] = (score, Candidate(pid, lexical=l.lexical if l else 0.0, dense=d.dense if d else 0.0,
-                                       similarity=d.similarity if d else 0.0, passage=d.passage if d else ""))
+                                       similarity=d.similarity if d else 0.0, chunk_id=d.chunk_id if d else ""))
     ranked = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))
     papers = store.catalogue.get_many(pid for pid, _ in ranked[: max(k * 5, 50)])
-    hits = [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity, passage=c.passage)
-            for pid, (score, c) in ranked if pid in papers and (filters is None or filters.admits(papers[pid]))]
-    if diverse and len(hits) > k:
-        hits = mmr(store, hits, k)
-    return hits[:k]
+    kept = [(pid, score, c) for pid, (score, c) in ranked
+            if pid in papers and (filters is None or filters.admits(papers[pid]))]
+    if diverse and len(kept) > k:
+        kept = mmr(store, kept, k)
+    kept = kept[:k]
+    texts = store.vectors.texts([c.chunk_id for _, _, c in kept if c.chunk_id]) if mode != "lexical" else {}
+    return [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity, passage=texts.get(c.chunk_id, ""))
+            for pid, score, c in kept]
 
 
-def mmr(store, hits: list[Hit], k: int, lam: float = 0.7, pool: int = 40) -> list[Hit]:  # type: ignore[no-untyped-def]
+Ranked = tuple[str, float, Candidate]  # (paper_id, fused score, candidate)
+
+
+def mmr(store, ranked: list[Ranked], k: int, lam: float = 0.7, pool: int = 40) -> list[Ranked]:  # type: ignore[no-untyped-def]
     """Maximal marginal relevance: trade a little relevance for less redundancy."""
-    pool_hits = hits[:pool]
-    vecs = store.vectors.vectors_for([h.paper.paper_id for h in pool_hits])
-    chosen: list[Hit] = []
-    rest = [h for h in pool_hits if h.paper.paper_id in vecs]
-    top = max((h.score for h in rest), default=1.0) or 1.0
+    head = ranked[:pool]
+    vecs = store.vectors.vectors_for([pid for pid, _, _ in head])
+    chosen: list[Ranked] = []
+    rest = [r for r in head if r[0] in vecs]
+    top = max((r[1] for r in rest), default=1.0) or 1.0
     while rest and len(chosen) < k:
-        def gain(h: Hit) -> float:
-            sim = max((float(vecs[h.paper.paper_id] @ vecs[c.paper.paper_id]) for c in chosen), default=0.0)
-            return lam * h.score / top - (1 - lam) * sim
+        def gain(r: Ranked) -> float:
+            sim = max((float(vecs[r[0]] @ vecs[c[0]]) for c in chosen), default=0.0)
+            return lam * r[1] / top - (1 - lam) * sim
         best = max(rest, key=gain)
         chosen.append(best)
         rest.remove(best)

@@ -37,7 +37,8 @@ def detect_format(path: Path, forced: str | None = None) -> str:
         return forced
     check_file(path)
     by_ext = EXTENSIONS.get(path.suffix.lower())
-    head = path.open("rb").read(4096).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
     if head.startswith(b"@") or b"\n@article{" in head.lower() or b"\n@inproceedings{" in head.lower():
         return "bibtex"
     if head[:6] == b"TY  - " or b"\nTY  - " in head:

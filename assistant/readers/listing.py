@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..models import Paper, Skip
+from ..textnorm import clean_text
 from .base import Record, iter_lines
 
 FURNITURE = {
@@ -40,8 +41,8 @@ ABSTRACT_MIN = 200
 
 
 def _is_furniture_line(line: str) -> bool:
-    line = line.strip()
-    return (line.casefold() in FURNITURE or bool(_DATE_RE.match(line)) or bool(_AUTHORS_RE.match(line))
+    line = clean_text(line)  # a line of only invisible characters is no title either
+    return (not line or line.casefold() in FURNITURE or bool(_DATE_RE.match(line)) or bool(_AUTHORS_RE.match(line))
             or bool(_UPVOTES_RE.match(line)))
 
 

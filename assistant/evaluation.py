@@ -1,0 +1,150 @@
+"""`litreview eval`: score retrieval (and, where available, answers) on question sets.
+
+A question set is a JSON Lines file, one question per line::
+
+    {"id": "para-001", "question": "...", "gold": ["Exact Title"]}             single-paper
+    {"id": "topic-001", "question": "...", "gold": ["Title A", "Title B", ...]}  topic (>1 gold)
+    {"id": "num-001", "question": "...", "gold": ["Title"], "answer": "11.68"}  numeric fact
+    {"id": "ooc-001", "question": "...", "refuse": true}                       must be refused
+
+Gold titles are matched by normalised title (``textnorm.title_key``), so
+they survive whitespace and LaTeX differences; a gold title that is not in the
+store is an error in the set and is reported, never silently scored as a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .textnorm import paper_id_for
+
+DEFAULT_SETS = Path(__file__).resolve().parent.parent / "evals" / "sets"
+MODES = ("hybrid", "lexical", "dense")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    gold: tuple[str, ...] = ()
+    answer: str | None = None
+    refuse: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.refuse:
+            return "refuse"
+        if self.answer is not None:
+            return "numeric"
+        return "topic" if len(self.gold) > 1 else "single"
+
+
+def load_set(path: Path) -> list[Question]:
+    questions = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                questions.append(Question(id=str(row.get("id", f"{path.stem}-{lineno}")), question=row["question"],
+                                          gold=tuple(row.get("gold", ())), answer=row.get("answer"),
+                                          refuse=bool(row.get("refuse", False))))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputError(path, f"not a valid question ({exc})", f"{lineno}") from exc
+    return questions
+
+
+def load_sets(paths: list[Path] | None = None) -> dict[str, list[Question]]:
+    paths = paths or sorted(DEFAULT_SETS.glob("*.jsonl"))
+    files: list[Path] = []
+    for p in paths:
+        files.extend(sorted(p.glob("*.jsonl")) if p.is_dir() else [p])
+    if not files:
+        raise InputError(paths[0] if paths else DEFAULT_SETS, "no question sets (*.jsonl) found")
+    return {f.stem: load_set(f) for f in files}
+
+
+@dataclass
+class RetrievalScores:
+    ranks: list[int | None] = field(default_factory=list)  # rank of first gold (single) or None
+    topic_recall: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+    def recall_at(self, k: int) -> float:
+        return float(np.mean([r is not None and r <= k for r in self.ranks])) if self.ranks else float("nan")
+
+    @property
+    def mrr(self) -> float:
+        return float(np.mean([1.0 / r if r else 0.0 for r in self.ranks])) if self.ranks else float("nan")
+
+
+def check_gold(store, sets: dict[str, list[Question]]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Gold titles that are not in the store (errors in the set, or the wrong corpus)."""
+    missing = []
+    for name, questions in sets.items():
+        for q in questions:
+            missing += [f"{name}/{q.id}: {t!r}" for t in q.gold if store.get(paper_id_for(t)) is None]
+    return missing
+
+
+def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,  # type: ignore[no-untyped-def]
+                    **search_kwargs) -> RetrievalScores:
+    from .retrieval import search
+
+    scores = RetrievalScores()
+    for q in questions:
+        if q.refuse or not q.gold:
+            continue
+        start = time.perf_counter()
+        hits = search(store, q.question, k=k, mode=mode, **search_kwargs)  # type: ignore[arg-type]
+        scores.latencies.append(time.perf_counter() - start)
+        got = [h.paper.paper_id for h in hits]
+        gold = {paper_id_for(t) for t in q.gold}
+        if len(gold) == 1:
+            rank = next((i for i, pid in enumerate(got, 1) if pid in gold), None)
+            scores.ranks.append(rank)
+        else:
+            scores.topic_recall.append(len(gold & set(got[:k])) / len(gold))
+    return scores
+
+
+def run_retrieval_eval(store, sets: dict[str, list[Question]], modes=MODES) -> dict[str, dict[str, dict]]:  # type: ignore[no-untyped-def]
+    """{set: {mode: metrics}} for every set with gold papers."""
+    out: dict[str, dict[str, dict]] = {}
+    for name, questions in sets.items():
+        if not any(q.gold for q in questions):
+            continue
+        out[name] = {}
+        for mode in modes:
+            topic = any(len(q.gold) > 1 for q in questions)
+            s = score_retrieval(store, questions, mode, k=10, diverse=False)
+            lat = np.array(s.latencies) * 1000
+            metrics = {"n": len(s.ranks) + len(s.topic_recall), "p50_ms": float(np.percentile(lat, 50)),
+                       "p95_ms": float(np.percentile(lat, 95))}
+            if s.ranks:
+                metrics.update({"r@1": s.recall_at(1), "r@5": s.recall_at(5), "r@10": s.recall_at(10), "mrr": s.mrr})
+            if topic:
+                metrics["topic_r@10"] = float(np.mean(s.topic_recall))
+            out[name][mode] = metrics
+    return out
+
+
+def format_table(results: dict[str, dict[str, dict]]) -> str:
+    cols = ["n", "r@1", "r@5", "r@10", "mrr", "topic_r@10", "p50_ms", "p95_ms"]
+    lines = [f"{'set':<18}{'mode':<9}" + "".join(f"{c:>11}" for c in cols)]
+    for name, by_mode in results.items():
+        for mode, m in by_mode.items():
+            cells = []
+            for c in cols:
+                v = m.get(c)
+                cells.append(f"{'-':>11}" if v is None else f"{v:>11d}" if isinstance(v, int)
+                             else f"{v:>11.1f}" if c.endswith("_ms") else f"{v:>11.3f}")
+            lines.append(f"{name:<18}{mode:<9}" + "".join(cells))
+    return "\n".join(lines)

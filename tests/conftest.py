@@ -1,0 +1,32 @@
+"""Shared fixtures: real stores (Chroma + SQLite + BM25) in temporary data dirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import settings_for
+
+from assistant.store import Store, bundled_corpus
+
+
+@pytest.fixture(scope="session")
+def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the bundled corpus. Read-only for tests: copy it to mutate."""
+    home = tmp_path_factory.mktemp("seeded")
+    store = Store.open(settings_for(home))
+    store.ingest(bundled_corpus())
+    store.close()
+    return home
+
+
+@pytest.fixture(scope="session")
+def seeded_store(seeded_home: Path) -> Store:
+    return Store.open(settings_for(seeded_home))
+
+
+@pytest.fixture
+def fresh_store(tmp_path: Path) -> Store:
+    store = Store.open(settings_for(tmp_path / "home"))
+    yield store
+    store.close()

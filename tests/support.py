@@ -1,0 +1,33 @@
+"""Helpers for tests: settings for a temporary data dir, the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_for(home: Path, **overrides: object) -> Settings:
+    env = {"LITREVIEW_HOME": str(home)}
+    return Settings.load(env).__class__(**{**Settings.load(env).__dict__, **overrides})
+
+
+def run_cli(*args: str, home: Path, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m assistant ARGS` as a user would, with its own data dir."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LITREVIEW_"))}
+    full_env.update({"LITREVIEW_HOME": str(home), "PYTHONIOENCODING": "utf-8"}, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          env=full_env, input=input, timeout=timeout, cwd=ROOT)
+
+
+def cli_json(*args: str, home: Path, **kw: object) -> dict:
+    proc = run_cli(*args, "--json", home=home, **kw)  # type: ignore[arg-type]
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
