@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_args(s)
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("ask", help="answer a question from the abstracts, citing papers by title")
+    s.add_argument("question")
+    s.add_argument("--engine", choices=["auto", "llm", "offline"], default="auto",
+                   help="auto: the LLM when one is configured, else the offline engine")
+    s.add_argument("-k", type=int, default=6, help="papers retrieved as evidence (default 6)")
+    add_filter_args(s)
+    s.add_argument("--json", action="store_true")
+
     s = sub.add_parser("doctor", help="show data dir, store size, embedding model and LLM configuration")
     s.add_argument("--json", action="store_true")
     return p
@@ -178,6 +186,29 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .engines.answer import ask
+
+    store = open_store()
+    stream = not args.json and sys.stdout.isatty()
+    streamed: list[str] = []
+
+    def on_token(token: str) -> None:
+        streamed.append(token)
+        sys.stdout.write(token)
+        sys.stdout.flush()
+
+    answer = ask(store, args.question, engine=args.engine, k=args.k, filters=filters_from(args),
+                 on_token=on_token if stream else None)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return 0
+    from .render import print_answer
+
+    print_answer(answer, already_shown="".join(streamed))
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import diagnose
 
@@ -191,7 +222,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
-            "doctor": cmd_doctor}
+            "ask": cmd_ask, "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,6 +118,16 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """A numbered piece of evidence given to an engine: the only things an answer may cite."""
+
+    n: int
+    paper: Paper
+    text: str  # the abstract, possibly trimmed to the token budget
+    similarity: float  # best-passage cosine similarity to the question
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     """A numbered reference in an answer: always a paper that was in the evidence."""
 
@@ -136,4 +146,12 @@ class Answer:
     grounded: bool
     citations: list[Citation] = field(default_factory=list)
     usage: dict[str, object] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the citation checker changed, and why
+    uncited: list[str] = field(default_factory=list)  # sentences that carry no valid citation
+    partial: bool = False  # generation stopped or cut before the end
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"question": self.question, "answer": self.text, "engine": self.engine, "grounded": self.grounded,
+                "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in self.citations],
+                "usage": self.usage, "partial": self.partial, "uncited": self.uncited, "notes": self.notes}

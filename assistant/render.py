@@ -6,7 +6,7 @@ import shutil
 import textwrap
 from collections import Counter
 
-from .models import Hit, Paper
+from .models import Answer, Hit, Paper
 from .store.ingest import IngestReport
 
 
@@ -62,3 +62,29 @@ def print_hits(query: str, hits: list[Hit]) -> None:
         snippet = textwrap.shorten(h.passage.split(". ", 1)[-1] if h.passage else h.paper.abstract,
                                    width=width - 4, placeholder=" ...")
         print(f"    {snippet}")
+
+
+def print_answer(answer: Answer, already_shown: str = "") -> None:
+    """The answer with [n] markers, then the numbered cited titles, then what the checker did."""
+    if already_shown.strip() != answer.text.strip():
+        if already_shown:
+            print("\n\n(citations checked; corrected answer:)")
+        print(answer.text)
+    else:
+        print()
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.title}")
+    for sentence in answer.uncited:
+        print(f"  ! uncited: {textwrap.shorten(sentence, 100)}")
+    for note in answer.notes:
+        print(f"  note: {note}")
+    usage = answer.usage
+    parts = [answer.engine]
+    if usage.get("total_tokens"):
+        parts.append(f"{usage['total_tokens']} tokens" + (" (estimated)" if usage.get("estimated") else ""))
+    if usage.get("cost_usd") is not None:
+        parts.append(f"${usage['cost_usd']:.4f}")
+    parts.append(f"{usage.get('seconds', 0):.2f} s")
+    print("\n[" + " · ".join(parts) + "]")

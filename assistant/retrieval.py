@@ -66,7 +66,7 @@ def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  #
 
 
 def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
-    vector = store.embedder.embed([query])[0]
+    vector = store.query_vector(query)
     hits = store.vectors.query(vector, pool, where=_chroma_where(filters))
     if not hits:
         return {}

@@ -53,6 +53,15 @@ class Store:
         s = self.settings
         return make_embedder(s.embedding, s.openai_api_key, s.openai_base_url)
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding; the last few are remembered (search and answering both need it)."""
+        cache = self.__dict__.setdefault("_query_vectors", {})
+        if text not in cache:
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[text] = self.embedder.embed([text])[0]
+        return cache[text]
+
     @property
     def embedder_id(self) -> str:
         from .embeddings import MINILM_ID

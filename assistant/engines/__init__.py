@@ -1,0 +1,1 @@
+"""Engines turn retrieved evidence into answers: offline (extractive) and LLM, one citation checker."""

@@ -1,0 +1,94 @@
+"""The answer pipeline: retrieve, number the evidence, compose, check citations.
+
+    question -> search -> evidence (relevance gate, token budget)
+             -> offline engine | LLM (prompt files, streaming)
+             -> citation checker -> Answer
+
+Both engines return the same :class:`~assistant.models.Answer`. Whatever an
+engine writes, only citations that number a piece of evidence survive, and the
+titles in the answer's citation list come from the store, never from the text.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from ..models import Answer, Evidence, Filters
+from ..prompts import render
+from ..retrieval import search
+from ..settings import Settings
+from .citations import check_citations
+from .evidence import build_evidence
+
+EngineName = Literal["auto", "llm", "offline"]
+NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abstract is relevant enough "
+               "to answer it, so nothing is cited.")
+EVIDENCE_BUDGET = 3000  # tokens of abstracts given to the LLM
+
+
+def resolve_engine(engine: EngineName, settings: Settings) -> Literal["llm", "offline"]:
+    if engine == "auto":
+        return "llm" if settings.llm_configured else "offline"
+    if engine == "llm" and not settings.llm_configured:
+        from ..errors import ConfigError
+
+        raise ConfigError("--engine llm needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
+    return engine
+
+
+def format_sources(evidence: list[Evidence]) -> str:
+    blocks = []
+    for e in evidence:
+        year = f" ({e.paper.year})" if e.paper.year else ""
+        blocks.append(f"[{e.n}] {e.paper.title}{year}\n{e.text}")
+    return "\n\n".join(blocks)
+
+
+def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # type: ignore[no-untyped-def]
+        filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None, llm=None) -> Answer:  # type: ignore[no-untyped-def]
+    settings: Settings = store.settings
+    chosen = resolve_engine(engine, settings)
+    start = time.perf_counter()
+    hits = search(store, question, k=k, filters=filters)
+    if chosen == "llm":
+        from ..tokens import count_tokens
+
+        evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, settings.llm_model))
+    else:
+        evidence = build_evidence(hits)
+    engine_label = "offline" if chosen == "offline" else f"llm:{settings.llm_model}"
+    if not evidence:
+        if on_token:
+            on_token(NO_EVIDENCE)
+        return Answer(question, NO_EVIDENCE, engine_label, grounded=False,
+                      usage={"seconds": round(time.perf_counter() - start, 3)})
+
+    partial, notes, usage = False, [], {}
+    if chosen == "offline":
+        from .offline import compose
+
+        text = compose(store, question, evidence)
+        if on_token:
+            on_token(text)
+    else:
+        from .llm import LLMClient
+
+        client = llm or LLMClient(settings)
+        completion = client.complete(render("answer_system"),
+                                     render("answer_user", sources=format_sources(evidence), question=question),
+                                     on_token=on_token, stop=stop)
+        text, usage, partial = completion.text, dict(completion.usage), not completion.finished
+        if completion.error:
+            notes.append(completion.error)
+    checked = check_citations(text, evidence)
+    notes += [f"removed citation {m}: it numbers no source given to this answer" for m in checked.removed]
+    if partial:
+        notes.append("the answer was stopped before it finished")
+    usage["seconds"] = round(time.perf_counter() - start, 3)
+    return Answer(question, checked.text, engine_label, grounded=bool(checked.citations),
+                  citations=checked.citations, usage=usage, notes=notes, uncited=checked.uncited,
+                  partial=partial, evidence=evidence)
