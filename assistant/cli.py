@@ -56,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_args(s)
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("eval", help="score retrieval and answers on question sets (evals/sets by default)")
+    s.add_argument("--set", dest="sets", action="append", type=Path, metavar="PATH",
+                   help="a question-set .jsonl file or a folder of them (repeatable)")
+    s.add_argument("--engine", choices=["auto", "llm", "offline"], default="offline")
+    s.add_argument("--no-answers", action="store_true", help="score retrieval only (fast)")
+    s.add_argument("--check", type=Path, metavar="THRESHOLDS.json",
+                   help="exit 1 if any metric falls below the thresholds in this file")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("chat", help="open the terminal UI")
+
     s = sub.add_parser("doctor", help="show data dir, store size, embedding model and LLM configuration")
     s.add_argument("--json", action="store_true")
     return p
@@ -209,6 +220,39 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evaluation as ev
+
+    store = open_store()
+    sets = ev.load_sets(args.sets)
+    missing = ev.check_gold(store, sets)
+    if missing:
+        from .errors import InputError
+
+        raise InputError(missing[0].split(":")[0], f"{len(missing)} gold titles are not in the store, e.g. "
+                                                   f"{missing[0].split(': ', 1)[1]}")
+    results: dict[str, object] = {"retrieval": ev.run_retrieval_eval(store, sets)}
+    if not args.no_answers:
+        results["answers"] = ev.run_answer_eval(store, sets, engine=args.engine)
+    failures = ev.check_thresholds(results, args.check) if args.check else []
+    if args.json:
+        print(json.dumps({**results, "failures": failures}))
+    else:
+        print(ev.format_table(results["retrieval"]))  # type: ignore[arg-type]
+        for key, value in (results.get("answers") or {}).items():  # type: ignore[union-attr]
+            print(f"{key:>20}: {value:.3f}" if isinstance(value, float) else f"{key:>20}: {value}")
+        for failure in failures:
+            print(f"REGRESSION: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .tui import run
+
+    run()
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import diagnose
 
@@ -222,7 +266,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
-            "ask": cmd_ask, "doctor": cmd_doctor}
+            "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

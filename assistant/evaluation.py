@@ -148,3 +148,79 @@ def format_table(results: dict[str, dict[str, dict]]) -> str:
                              else f"{v:>11.1f}" if c.endswith("_ms") else f"{v:>11.3f}")
             lines.append(f"{name:<18}{mode:<9}" + "".join(cells))
     return "\n".join(lines)
+
+
+SUPPORT_MIN = 0.6  # share of a cited sentence's content words found in the cited abstract
+
+
+def support(sentence: str, abstract: str) -> float:
+    """Lexical support: the share of the sentence's stemmed content words present in the abstract."""
+    from .store.lexical import tokenize
+
+    words, source = tokenize([sentence, abstract])
+    return len(set(words) & set(source)) / len(set(words)) if words else 1.0
+
+
+def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offline") -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Answer-level metrics through the real `ask` pipeline."""
+    import re
+
+    from .engines.answer import ask
+
+    valid = total = supported = cited_sentences = 0
+    numeric_ok = numeric_n = refused_ok = refuse_n = false_refusals = in_n = 0
+    latencies: list[float] = []
+    for questions in sets.values():
+        for q in questions:
+            start = time.perf_counter()
+            answer = ask(store, q.question, engine=engine)  # type: ignore[arg-type]
+            latencies.append(time.perf_counter() - start)
+            given = {e.n: e.paper.paper_id for e in answer.evidence}
+            for c in answer.citations:
+                total += 1
+                stored = store.get(c.paper_id)
+                valid += bool(stored and stored.title == c.title and given.get(c.n) == c.paper_id)
+            for match in re.finditer(r"((?:[^\[\n]|\[(?!\d))+?)((?:\s*\[\d+\])+)", answer.text):
+                text = match.group(1).split(": ", 1)[-1]
+                for n in {int(x) for x in re.findall(r"\d+", match.group(2))}:
+                    if n in given:
+                        cited_sentences += 1
+                        supported += support(text, store.get(given[n]).abstract) >= SUPPORT_MIN
+            if q.refuse:
+                refuse_n += 1
+                refused_ok += not answer.grounded
+                continue
+            in_n += 1
+            false_refusals += not answer.grounded
+            if q.answer is not None:
+                numeric_n += 1
+                gold = {paper_id_for(t) for t in q.gold}
+                numeric_ok += q.answer in answer.text and bool(gold & {c.paper_id for c in answer.citations})
+    lat = np.array(latencies) * 1000
+    return {
+        "questions": len(latencies),
+        "citation_validity": valid / total if total else 1.0,
+        "citation_support": supported / cited_sentences if cited_sentences else 1.0,
+        "numeric_accuracy": numeric_ok / numeric_n if numeric_n else float("nan"),
+        "refusal_accuracy": refused_ok / refuse_n if refuse_n else float("nan"),
+        "false_refusal_rate": false_refusals / in_n if in_n else float("nan"),
+        "ask_p50_ms": float(np.percentile(lat, 50)), "ask_p95_ms": float(np.percentile(lat, 95)),
+    }
+
+
+def check_thresholds(results: dict, path: Path) -> list[str]:
+    """Metrics below their floor in ``path`` ({"retrieval": {set: {mode: {metric: floor}}}, "answers": {...}})."""
+    floors = json.loads(path.read_text(encoding="utf-8"))
+    failures = []
+    for set_name, by_mode in floors.get("retrieval", {}).items():
+        for mode, metrics in by_mode.items():
+            got = results.get("retrieval", {}).get(set_name, {}).get(mode, {})
+            for metric, floor in metrics.items():
+                if got.get(metric, float("-inf")) < floor:
+                    failures.append(f"retrieval {set_name}/{mode} {metric} = {got.get(metric)} < {floor}")
+    for metric, floor in floors.get("answers", {}).items():
+        value = results.get("answers", {}).get(metric)
+        bad = value is None or (value > floor if metric == "false_refusal_rate" else value < floor)
+        if bad:
+            failures.append(f"answers {metric} = {value} (limit {floor})")
+    return failures

@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 
 from .models import Filters, Hit
+from .query import core_query
 
 Mode = Literal["hybrid", "lexical", "dense"]
 DENSE_WEIGHT = 0.6
@@ -66,7 +67,7 @@ def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  #
 
 
 def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
-    vector = store.query_vector(query)
+    vector = store.query_vector(core_query(query))
     hits = store.vectors.query(vector, pool, where=_chroma_where(filters))
     if not hits:
         return {}

@@ -59,4 +59,4 @@ def check_citations(text: str, evidence: list[Evidence]) -> Checked:
 def _is_claim(sentence: str) -> bool:
     """Headings, list labels and very short connective lines are not claims."""
     s = sentence.strip().lstrip("#*->• ").strip()
-    return len(s.split()) >= 5 and not s.endswith(":")
+    return len(s.split()) >= 3 and not s.endswith(":")
