@@ -144,10 +144,12 @@ class Store:
         self.catalogue.set_meta("dirty", "0")
         return len(stale)
 
-    def ingest(self, paths, fmt: str | None = None, encoding: str | None = None, progress=None):  # type: ignore[no-untyped-def]
+    def ingest(self, paths, fmt: str | None = None, encoding: str | None = None, progress=None,  # type: ignore[no-untyped-def]
+               use_cache: bool = True):
+        """Read, embed and commit ``paths``; ``use_cache=False`` ignores the shipped seed vectors."""
         from .ingest import ingest
 
-        return ingest(self, paths, fmt=fmt, encoding=encoding, progress=progress)
+        return ingest(self, paths, fmt=fmt, encoding=encoding, progress=progress, use_cache=use_cache)
 
     def needs_reembedding(self) -> int:
         """Papers whose vectors were made by another embedding model than the configured one."""

@@ -108,10 +108,11 @@ def plan(papers: dict[str, Paper], store, report: IngestReport):  # type: ignore
     return to_write
 
 
-def embed_passages(to_write, store, report: IngestReport, progress: Progress | None):  # type: ignore[no-untyped-def]
+def embed_passages(to_write, store, report: IngestReport, progress: Progress | None,  # type: ignore[no-untyped-def]
+                   use_cache: bool = True):
     """Phase 2: vectors for every passage that needs one (cache first, then the model)."""
     embedder = store.embedder
-    cache = VectorCache(embedder.model_id)
+    cache = VectorCache(embedder.model_id) if use_cache else None
     ids: list[str] = []
     texts: list[str] = []
     metas: list[dict] = []
@@ -128,7 +129,7 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     vectors = np.zeros((len(texts), embedder.dim), np.float32)
     missing = []
     for i, text in enumerate(texts):
-        vec = cache.get(text) if len(cache) else None
+        vec = cache.get(text) if cache is not None and len(cache) else None
         if vec is None:
             missing.append(i)
         else:
@@ -147,14 +148,14 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
 
 
 def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str | None = None,  # type: ignore[no-untyped-def]
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, use_cache: bool = True) -> IngestReport:
     start = time.perf_counter()
     report = IngestReport()
     with store.write_lock():
         papers = read_all(paths, fmt, encoding, report)
         to_write = plan(papers, store, report)
         if to_write:
-            ids, vectors, texts, metas = embed_passages(to_write, store, report, progress)
+            ids, vectors, texts, metas = embed_passages(to_write, store, report, progress, use_cache)
             store.commit(to_write, ids, vectors, texts, metas)
     report.seconds = time.perf_counter() - start
     return report

