@@ -1,0 +1,67 @@
+"""The same commands against a real `chroma run` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import cli_json, run_cli
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = Path(sys.executable).with_name("chroma")
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("chroma run did not start")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_ingest_search_ask_against_a_server(chroma_server: str, tmp_path: Path) -> None:
+    env = {"LITREVIEW_CHROMA_URL": chroma_server}
+    home = tmp_path / "home"
+    out = cli_json("ingest", home=home, env=env)
+    assert out["added"] == 460
+    assert not (home / "chroma").exists()  # vectors live in the server, not the data dir
+    hits = cli_json("search", "lightweight detector for cracks and potholes in roads", home=home, env=env)
+    assert hits["results"][0]["title"].startswith("YOLO9tr")
+    answer = cli_json("ask", "how many tokens per second does PowerInfer-2 generate for TurboSparse-Mixtral-47B "
+                             "on a smartphone?", "--engine", "offline", home=home, env=env)
+    assert "11.68" in answer["answer"] and answer["grounded"]
+    doctor = cli_json("doctor", home=home, env=env)
+    assert doctor["store"] == f"Chroma server {chroma_server}" and doctor["vectors"] == 928
+
+
+def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
+    proc = run_cli("search", "anything", home=tmp_path, env={"LITREVIEW_CHROMA_URL": f"http://127.0.0.1:{_free_port()}"})
+    assert proc.returncode == 3
+    assert "cannot open the Chroma store at http://127.0.0.1:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("litreview: error: cannot open the Chroma store")
+
