@@ -138,33 +138,36 @@ class LLMClient:
 
         if not stop.is_set():
             threading.Thread(target=copy_context().run, args=(pump,), daemon=True, name="llm-stream").start()
-        while True:
-            if stop.is_set():
-                abandon.set()
-                error = "stopped before the answer finished"
-                break
-            try:
-                kind, item = events.get(timeout=_POLL)
-            except queue.Empty:
-                continue
-            if kind == "end":
-                break
-            if kind == "error":
-                if True:
-                    raise self._error(item) from item
-                error = f"stream ended early: {self._reason(item)}"
-                break
-            chunks += 1
-            meta = {**item.response_metadata, **(getattr(item, "generation_info", None) or {})}
-            finish_reason = meta.get("finish_reason") or finish_reason
-            model = meta.get("model_name") or model
-            if item.usage_metadata:
-                usage = dict(item.usage_metadata)
-            text = item.content if isinstance(item.content, str) else ""
-            if text:
-                parts.append(text)
-                if on_token:
-                    on_token(text)
+        try:
+            while True:
+                if stop.is_set():
+                    abandon.set()
+                    error = "stopped before the answer finished"
+                    break
+                try:
+                    kind, item = events.get(timeout=_POLL)
+                except queue.Empty:
+                    continue
+                if kind == "end":
+                    break
+                if kind == "error":
+                    if not parts:
+                        raise self._error(item) from item
+                    error = f"stream ended early: {self._reason(item)}"
+                    break
+                chunks += 1
+                meta = {**item.response_metadata, **(getattr(item, "generation_info", None) or {})}
+                finish_reason = meta.get("finish_reason") or finish_reason
+                model = meta.get("model_name") or model
+                if item.usage_metadata:
+                    usage = dict(item.usage_metadata)
+                text = item.content if isinstance(item.content, str) else ""
+                if text:
+                    parts.append(text)
+                    if on_token:
+                        on_token(text)
+        finally:
+            abandon.set()  # also when on_token raised: the worker closes the stream at its next chunk
         text = "".join(parts)
         if error is None and finish_reason is None:
             if chunks == 0:
