@@ -126,7 +126,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if store.needs_reembedding():
         store.reembed(progress=progress_printer())
     summary = {"files": report.files, "added": report.added, "updated": report.updated,
-               "unchanged": report.unchanged, "duplicates": report.duplicates,
+               "unchanged": report.unchanged, "reembedded": report.reembedded, "duplicates": report.duplicates,
                "skipped": [{"source": s.source, "where": s.where, "reason": s.reason} for s in report.skipped],
                "embedded_passages": report.embedded_passages, "cached_passages": report.cached_passages,
                "seconds": round(report.seconds, 3), "papers_in_store": len(store)}

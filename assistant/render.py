@@ -17,6 +17,8 @@ def _width() -> int:
 def print_ingest(report: IngestReport, total: int) -> None:
     print(f"{len(report.files)} file(s): {report.added} added, {report.updated} updated, "
           f"{report.unchanged} unchanged, {report.duplicates} duplicate records merged, "
+          + (f"{report.reembedded} re-embedded for a new embedding model, " if report.reembedded else "") +
+          f"
           f"{len(report.skipped)} skipped  ({report.seconds:.1f} s)")
     if report.embedded_passages or report.cached_passages:
         print(f"passages: {report.embedded_passages} embedded, {report.cached_passages} from the bundled vector cache")

@@ -39,6 +39,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    reembedded: int = 0  # unchanged papers given vectors by a newly configured embedding model
     embedded_passages: int = 0
     cached_passages: int = 0
     skipped: list[Skip] = field(default_factory=list)
@@ -103,7 +104,10 @@ def plan(papers: dict[str, Paper], store, report: IngestReport):  # type: ignore
         if content == paper.content_hash and not needs_vectors:
             report.unchanged += 1
             continue
-        report.updated += 1
+        if content == paper.content_hash:
+            report.reembedded += 1
+        else:
+            report.updated += 1
         to_write.append((paper, ehash, needs_vectors))
     return to_write
 
@@ -126,14 +130,8 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
             if paper.year is not None:
                 meta["year"] = paper.year
             metas.append(meta)
-    vectors = np.zeros((len(texts), embedder.dim), np.float32)
-    missing = []
-    for i, text in enumerate(texts):
-        vec = cache.get(text) if cache is not None and len(cache) else None
-        if vec is None:
-            missing.append(i)
-        else:
-            vectors[i] = vec
+    rows: list[np.ndarray | None] = [cache.get(t) if cache is not None and len(cache) else None for t in texts]
+    missing = [i for i, row in enumerate(rows) if row is None]
     report.cached_passages = len(texts) - len(missing)
     report.embedded_passages = len(missing)
     step = 32
@@ -141,9 +139,11 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
         if progress:
             progress("embedding", start, len(missing))
         batch = missing[start:start + step]
-        vectors[batch] = embedder.embed([texts[i] for i in batch])
+        for i, vec in zip(batch, embedder.embed([texts[i] for i in batch])):
+            rows[i] = vec
     if progress and missing:
         progress("embedding", len(missing), len(missing))
+    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
     return ids, vectors, texts, metas
 
 
