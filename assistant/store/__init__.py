@@ -126,16 +126,20 @@ class Store:
 
     def commit(self, to_write, ids: list[str], vectors: np.ndarray, texts: list[str],  # type: ignore[no-untyped-def]
                metas: list[dict]) -> None:
-        """Write new vectors, commit the catalogue, then drop vectors nothing refers to."""
-        self.catalogue.set_meta("dirty", "1")  # vectors may now exist that no row names
+        """Write new vectors, commit the catalogue, then drop the vectors the new rows superseded."""
+        self.catalogue.set_meta("dirty", "1")  # until the end, vectors may exist that no row names
         self.vectors.add(ids, vectors, texts, metas)
         with self.catalogue.transaction():
             for paper, ehash, _ in to_write:
                 self.catalogue.upsert(paper, ehash, self.embedder_id)
-        self.vacuum_if_dirty()
+        reembedded = [(paper.paper_id, ehash) for paper, ehash, needs_vectors in to_write if needs_vectors]
+        self.vectors.delete_superseded(reembedded)
+        self.catalogue.set_meta("dirty", "0")
 
     def vacuum_if_dirty(self) -> int:
-        """Delete vectors whose (paper, text) the catalogue does not hold (an interrupted ingest)."""
+        """After an interrupted write: delete vectors whose (paper, text) the catalogue does not hold.
+
+        Scans every vector, so it runs only when the last write did not finish."""
         if self.catalogue.get_meta("dirty") != "1":
             return 0
         live = {pid: ehash for pid, (_, ehash, _m) in self.catalogue.hashes().items()}

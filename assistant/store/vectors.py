@@ -75,6 +75,14 @@ class VectorIndex:
         for start in range(0, len(ids), ADD_BATCH):
             self._col.delete(ids=ids[start:start + ADD_BATCH])
 
+    def delete_superseded(self, current: list[tuple[str, str]], batch: int = 500) -> None:
+        """Delete chunks of these papers whose embed_hash is not the current one."""
+        for start in range(0, len(current), batch):
+            part = current[start:start + batch]
+            where = {"$and": [{"paper_id": {"$in": [pid for pid, _ in part]}},
+                              {"embed_hash": {"$nin": [eh for _, eh in part]}}]}
+            self._col.delete(where=where)
+
     def iter_chunk_keys(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
         """Yield ``(chunk_id, paper_id, embed_hash)`` for every stored chunk."""
         offset = 0

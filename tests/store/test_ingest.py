@@ -103,3 +103,19 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
         with pytest.raises(StoreBusyError, match="being written by litreview pid"):
             other.ingest([good])
     assert other.ingest([good]).added == 1
+
+
+def test_changed_abstract_replaces_its_vectors(tmp_path: Path) -> None:
+    store = Store.open(settings_for(tmp_path / "home"))
+    path = write_csv(tmp_path / "mine.csv", [{"title": "A Paper", "abstract": ABSTRACT},
+                                             {"title": "B Paper", "abstract": ABSTRACT + " B."}])
+    store.ingest([path])
+    count = store.vectors.count()
+    write_csv(path, [{"title": "A Paper", "abstract": ABSTRACT.replace("12.5%", "14%")},
+                     {"title": "B Paper", "abstract": ABSTRACT + " B."}])
+    report = store.ingest([path])
+    assert (report.updated, report.unchanged, report.embedded_passages) == (1, 1, 1)
+    assert store.vectors.count() == count  # the old passage vectors are gone
+    live = {(pid, eh) for pid, (_, eh, _) in store.catalogue.hashes().items()}
+    assert {(pid, eh) for _, pid, eh in store.vectors.iter_chunk_keys()} == live
+    assert store.catalogue.get_meta("dirty") == "0"
