@@ -47,6 +47,7 @@ class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     llm_timeout: float = 60.0
     llm_max_retries: int = 3
+    ingest_batch: int = 1000  # papers per atomic ingest batch
     config_file: Path | None = None
 
     @property
@@ -76,8 +77,9 @@ class Settings:
         try:
             timeout = float(pick("LITREVIEW_LLM_TIMEOUT", llm, "timeout", 60.0))  # type: ignore[arg-type]
             retries = int(pick("LITREVIEW_LLM_RETRIES", llm, "max_retries", 3))  # type: ignore[call-overload]
+            batch = int(pick("LITREVIEW_INGEST_BATCH", store, "ingest_batch", 1000))  # type: ignore[call-overload]
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"LLM timeout/max_retries must be numbers ({exc})") from exc
+            raise ConfigError(f"LLM timeout, max_retries and ingest_batch must be numbers ({exc})") from exc
         return cls(
             home=home,
             chroma_url=pick("LITREVIEW_CHROMA_URL", store, "chroma_url", None),  # type: ignore[arg-type]
@@ -87,6 +89,7 @@ class Settings:
             openai_api_key=env.get("OPENAI_API_KEY") or None,
             llm_timeout=timeout,
             llm_max_retries=retries,
+            ingest_batch=max(1, batch),
             config_file=config_file if config_file.exists() else None,
         )
 

@@ -153,7 +153,8 @@ class Store:
         """Read, embed and commit ``paths``; ``use_cache=False`` ignores the shipped seed vectors."""
         from .ingest import ingest
 
-        return ingest(self, paths, fmt=fmt, encoding=encoding, progress=progress, use_cache=use_cache)
+        return ingest(self, paths, fmt=fmt, encoding=encoding, progress=progress, use_cache=use_cache,
+                      batch_size=self.settings.ingest_batch)
 
     def needs_reembedding(self) -> int:
         """Papers whose vectors were made by another embedding model than the configured one."""

@@ -91,6 +91,18 @@ class Catalogue:
         rows = self._db.execute("SELECT paper_id, content_hash, embed_hash, embed_model FROM papers")
         return {pid: (ch, eh, em) for pid, ch, eh, em in rows}
 
+    def hashes_for(self, paper_ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """Like :meth:`hashes`, for just these papers (those that are stored)."""
+        ids = list(paper_ids)
+        out: dict[str, tuple[str, str, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT paper_id, content_hash, embed_hash, embed_model FROM papers "
+                                    f"WHERE paper_id IN ({marks})", chunk)
+            out.update({pid: (ch, eh, em) for pid, ch, eh, em in rows})
+        return out
+
     def iter_papers(self, limit: int | None = None) -> Iterator[Paper]:
         sql = "SELECT data FROM papers ORDER BY seq"
         rows = self._db.execute(sql + " LIMIT ?", (limit,)) if limit else self._db.execute(sql)

@@ -1,12 +1,15 @@
-"""Ingest: files -> papers -> (embedded passages, catalogue rows), all or nothing.
+"""Ingest: files -> papers -> (embedded passages, catalogue rows), in atomic batches.
 
-The run happens in three phases so that a failure leaves the store as it was:
-
-1. read every file (any file that cannot be read at all aborts the run);
-2. embed what is new or changed (the slow part; nothing is written yet);
-3. write vectors to Chroma, then commit the catalogue in one SQLite
-   transaction, then drop superseded vectors. Until step 3's commit, the new
-   vectors are invisible: retrieval only trusts vectors the catalogue names.
+1. Scan: read every file to the end first. A file that cannot be read (missing,
+   empty, binary, undecodable) raises InputError before anything is written,
+   so bad input leaves the store exactly as it was. Only paper ids are kept,
+   so memory does not grow with file size.
+2. Then read again in batches of ``BATCH`` papers; for each batch: plan (what is
+   new or changed), embed what needs vectors (the slow part), and commit: write
+   vectors to Chroma, commit the catalogue in one SQLite transaction, drop
+   superseded vectors. A batch is all or nothing; an interrupted run keeps the
+   batches it committed and a re-run continues where it stopped (committed
+   papers are "unchanged" and cost nothing).
 
 Papers are de-duplicated by normalised title. A duplicate from the same
 source file replaces the stored record; one from another file only fills in
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -62,28 +65,41 @@ def merge(stored: Paper, new: Paper) -> Paper:
     return replace(stored, **filled) if filled else stored
 
 
-def read_all(paths: Iterable[Path], fmt: str | None, encoding: str | None,
-             report: IngestReport) -> dict[str, Paper]:
-    """Phase 1: every paper of every file, de-duplicated; raises InputError on an unreadable file."""
-    papers: dict[str, Paper] = {}
+def scan(paths: list[Path], fmt: str | None, encoding: str | None, report: IngestReport) -> int:
+    """Pass 1: read every file to the end (raising InputError on an unreadable one); count unique papers."""
+    seen: set[str] = set()
     for path in paths:
         report.files.append(str(path))
-        for record in read_records(Path(path), fmt, encoding):
+        for record in read_records(path, fmt, encoding):
             if isinstance(record, Skip):
                 report.skipped.append(record)
-                continue
-            seen = papers.get(record.paper_id)
-            if seen is None:
-                papers[record.paper_id] = record
-            else:
+            elif record.paper_id in seen:
                 report.duplicates += 1
-                papers[record.paper_id] = record if seen.source == record.source else merge(seen, record)
-    return papers
+            else:
+                seen.add(record.paper_id)
+    return len(seen)
 
 
-def plan(papers: dict[str, Paper], store, report: IngestReport):  # type: ignore[no-untyped-def]
-    """Phase 1b: decide per paper whether it is new, changed, or unchanged."""
-    existing = store.catalogue.hashes()
+def batches(paths: list[Path], fmt: str | None, encoding: str | None, size: int) -> Iterator[dict[str, Paper]]:
+    """Pass 2: the papers again, in batches, duplicates within a batch merged."""
+    batch: dict[str, Paper] = {}
+    for path in paths:
+        for record in read_records(path, fmt, encoding):
+            if isinstance(record, Skip):
+                continue
+            seen = batch.get(record.paper_id)
+            batch[record.paper_id] = record if seen is None or seen.source == record.source else merge(seen, record)
+            if len(batch) >= size:
+                yield batch
+                batch = {}
+    if batch:
+        yield batch
+
+
+def plan(papers: dict[str, Paper], store, report: IngestReport,  # type: ignore[no-untyped-def]
+         added_now: set[str]):
+    """Decide per paper whether it is new, changed, or unchanged (``added_now``: added earlier in this run)."""
+    existing = store.catalogue.hashes_for(papers)
     model_id = store.embedder_id
     to_write: list[tuple[Paper, str, bool]] = []  # (paper, embed_hash, needs_vectors)
     stored_cache: dict[str, Paper] = {}
@@ -97,14 +113,17 @@ def plan(papers: dict[str, Paper], store, report: IngestReport):  # type: ignore
         ehash = embed_hash(paper)
         if pid not in existing:
             report.added += 1
+            added_now.add(pid)
             to_write.append((paper, ehash, True))
             continue
         content, old_ehash, old_model = existing[pid]
         needs_vectors = old_ehash != ehash or old_model != model_id
         if content == paper.content_hash and not needs_vectors:
-            report.unchanged += 1
+            report.unchanged += pid not in added_now  # a later copy of a paper added in this run: a duplicate
             continue
-        if content == paper.content_hash:
+        if pid in added_now:
+            pass
+        elif content == paper.content_hash:
             report.reembedded += 1
         else:
             report.updated += 1
@@ -147,15 +166,28 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     return ids, vectors, texts, metas
 
 
+BATCH = 1000
+
+
 def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str | None = None,  # type: ignore[no-untyped-def]
-           progress: Progress | None = None, use_cache: bool = True) -> IngestReport:
+           progress: Progress | None = None, use_cache: bool = True, batch_size: int = BATCH) -> IngestReport:
     start = time.perf_counter()
     report = IngestReport()
+    paths = [Path(p) for p in paths]
     with store.write_lock():
-        papers = read_all(paths, fmt, encoding, report)
-        to_write = plan(papers, store, report)
-        if to_write:
-            ids, vectors, texts, metas = embed_passages(to_write, store, report, progress, use_cache)
-            store.commit(to_write, ids, vectors, texts, metas)
+        total = scan(paths, fmt, encoding, report)
+        done = 0
+        added_now: set[str] = set()
+        for batch in batches(paths, fmt, encoding, batch_size):
+            to_write = plan(batch, store, report, added_now)
+            if to_write:
+                def step(stage: str, n: int, of: int, base: int = done, size: int = len(batch)) -> None:
+                    if progress:
+                        progress("ingesting", base + (size * n) // max(of, 1), total)
+                ids, vectors, texts, metas = embed_passages(to_write, store, report, step, use_cache)
+                store.commit(to_write, ids, vectors, texts, metas)
+            done += len(batch)
+            if progress:
+                progress("ingesting", done, total)
     report.seconds = time.perf_counter() - start
     return report

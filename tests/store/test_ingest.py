@@ -119,3 +119,46 @@ def test_changed_abstract_replaces_its_vectors(tmp_path: Path) -> None:
     live = {(pid, eh) for pid, (_, eh, _) in store.catalogue.hashes().items()}
     assert {(pid, eh) for _, pid, eh in store.vectors.iter_chunk_keys()} == live
     assert store.catalogue.get_meta("dirty") == "0"
+
+
+def _jsonl(path: Path, n: int, tag: str = "") -> Path:
+    import json
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"title": f"Synthetic Study Number {i}{tag}",
+                                 "abstract": f"{ABSTRACT} Variant {i} reports {i}.{i}% better recall."}) + "\n")
+    return path
+
+
+def _state(store: Store) -> tuple[dict, set]:
+    return store.catalogue.hashes(), {cid for cid, _, _ in store.vectors.iter_chunk_keys()}
+
+
+def test_interrupted_batched_ingest_resumes_to_the_same_state(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    data = _jsonl(tmp_path / "big.jsonl", 25)
+    reference = Store.open(dataclasses.replace(settings_for(tmp_path / "ref"), ingest_batch=10))
+    reference.ingest([data])
+
+    store = Store.open(dataclasses.replace(settings_for(tmp_path / "home"), ingest_batch=10))
+    real_embed = store.embedder.embed
+    calls = {"n": 0}
+
+    def dies_on_second_batch(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C during the second batch
+        return real_embed(texts)
+
+    monkeypatch.setattr(store.embedder, "embed", dies_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        store.ingest([data])
+    assert len(store) == 10  # the first batch is committed, the second left no trace
+    assert {pid for _, pid, _ in store.vectors.iter_chunk_keys()} == set(store.catalogue.hashes())
+    monkeypatch.undo()
+    report = store.ingest([data])
+    assert (report.added, report.unchanged) == (15, 10)
+    assert _state(store) == _state(reference)
