@@ -99,6 +99,12 @@ def open_store(ensure: bool = True):  # type: ignore[no-untyped-def]
     from .store import Store, bundled_corpus
 
     store = Store.open()
+    if ensure and len(store) == 0 and store.settings.chroma_url and store.vectors.count():
+        from .errors import StoreError
+
+        raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} holds {store.vectors.count()} "
+                         f"passages but {store.home} has no papers yet; run `litreview ingest` with the same files "
+                         "(vectors already on the server are reused, not recomputed)")
     if ensure and len(store) == 0:
         print("litreview: the store is empty; ingesting the bundled corpus first...", file=sys.stderr)
         report = store.ingest(bundled_corpus(), progress=progress_printer())

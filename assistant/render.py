@@ -15,10 +15,9 @@ def _width() -> int:
 
 
 def print_ingest(report: IngestReport, total: int) -> None:
+    reembedded = f"{report.reembedded} re-embedded for a new embedding model, " if report.reembedded else ""
     print(f"{len(report.files)} file(s): {report.added} added, {report.updated} updated, "
-          f"{report.unchanged} unchanged, {report.duplicates} duplicate records merged, "
-          + (f"{report.reembedded} re-embedded for a new embedding model, " if report.reembedded else "") +
-          f"
+          f"{report.unchanged} unchanged, {reembedded}{report.duplicates} duplicate records merged, "
           f"{len(report.skipped)} skipped  ({report.seconds:.1f} s)")
     if report.embedded_passages or report.cached_passages:
         print(f"passages: {report.embedded_passages} embedded, {report.cached_passages} from the bundled vector cache")

@@ -104,3 +104,12 @@ def test_help_lists_commands(tmp_path: Path) -> None:
     assert proc.returncode == 0
     for command in ("ingest", "papers", "show", "search", "doctor"):
         assert command in proc.stdout
+
+
+def test_human_output_of_ingest_search_ask(home: Path) -> None:
+    proc = run_cli("ingest", home=home)
+    assert proc.returncode == 0 and "0 added, 0 updated, 460 unchanged" in proc.stdout
+    proc = run_cli("search", "speculative decoding", "-k", "2", home=home)
+    assert proc.returncode == 0 and proc.stdout.startswith(" 1. ") and " 2. " in proc.stdout
+    proc = run_cli("ask", "how many tokens per second does PowerInfer-2 reach on a smartphone?", home=home)
+    assert proc.returncode == 0 and "Sources:\n  [1] PowerInfer-2" in proc.stdout and "[offline" in proc.stdout

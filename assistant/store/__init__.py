@@ -7,6 +7,7 @@ the embedding model, Chroma and the lexical index load on first use.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,34 +120,36 @@ class Store:
             fh.write(f"litreview pid {os.getpid()}")
             fh.flush()
             try:
-                self.vacuum_if_dirty()
+                self.recover()
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def commit(self, to_write, ids: list[str], vectors: np.ndarray, texts: list[str],  # type: ignore[no-untyped-def]
                metas: list[dict]) -> None:
-        """Write new vectors, commit the catalogue, then drop the vectors the new rows superseded."""
-        self.catalogue.set_meta("dirty", "1")  # until the end, vectors may exist that no row names
+        """Write new vectors, commit the catalogue, then drop the vectors the new rows superseded.
+
+        The batch's paper ids are recorded as pending first: if the process dies before the end,
+        the next write cleans up exactly those papers' vectors (never anyone else's, which matters
+        on a shared Chroma server)."""
+        self.catalogue.set_meta("pending", json.dumps([paper.paper_id for paper, _, _ in to_write]))
         self.vectors.add(ids, vectors, texts, metas)
         with self.catalogue.transaction():
             for paper, ehash, _ in to_write:
                 self.catalogue.upsert(paper, ehash, self.embedder_id)
-        reembedded = [(paper.paper_id, ehash) for paper, ehash, needs_vectors in to_write if needs_vectors]
-        self.vectors.delete_superseded(reembedded)
-        self.catalogue.set_meta("dirty", "0")
+        self.vectors.delete_superseded([(paper.paper_id, ehash) for paper, ehash, _ in to_write])
+        self.catalogue.set_meta("pending", "[]")
 
-    def vacuum_if_dirty(self) -> int:
-        """After an interrupted write: delete vectors whose (paper, text) the catalogue does not hold.
-
-        Scans every vector, so it runs only when the last write did not finish."""
-        if self.catalogue.get_meta("dirty") != "1":
+    def recover(self) -> int:
+        """After an interrupted write: make the pending papers' vectors match the catalogue again."""
+        pending = json.loads(self.catalogue.get_meta("pending") or "[]")
+        if not pending:
             return 0
-        live = {pid: ehash for pid, (_, ehash, _m) in self.catalogue.hashes().items()}
-        stale = [cid for cid, pid, ehash in self.vectors.iter_chunk_keys() if live.get(pid) != ehash]
-        self.vectors.delete(stale)
-        self.catalogue.set_meta("dirty", "0")
-        return len(stale)
+        hashes = self.catalogue.hashes_for(pending)
+        self.vectors.delete_superseded([(pid, hashes[pid][1]) for pid in pending if pid in hashes])
+        self.vectors.delete_papers([pid for pid in pending if pid not in hashes])
+        self.catalogue.set_meta("pending", "[]")
+        return len(pending)
 
     def ingest(self, paths, fmt: str | None = None, encoding: str | None = None, progress=None,  # type: ignore[no-untyped-def]
                use_cache: bool = True):

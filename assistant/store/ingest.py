@@ -149,6 +149,10 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
             if paper.year is not None:
                 meta["year"] = paper.year
             metas.append(meta)
+    present = store.vectors.existing(ids)  # same paper, same text, same model: nothing to compute
+    if present:
+        keep = [i for i, cid in enumerate(ids) if cid not in present]
+        ids, texts, metas = [ids[i] for i in keep], [texts[i] for i in keep], [metas[i] for i in keep]
     rows: list[np.ndarray | None] = [cache.get(t) if cache is not None and len(cache) else None for t in texts]
     missing = [i for i, row in enumerate(rows) if row is None]
     report.cached_passages = len(texts) - len(missing)
@@ -162,7 +166,7 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
             rows[i] = vec
     if progress and missing:
         progress("embedding", len(missing), len(missing))
-    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
+    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
     return ids, vectors, texts, metas
 
 

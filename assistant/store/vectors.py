@@ -71,10 +71,6 @@ class VectorIndex:
             self._col.upsert(ids=ids[start:end], embeddings=vectors[start:end], documents=texts[start:end],
                              metadatas=metas[start:end])
 
-    def delete(self, ids: list[str]) -> None:
-        for start in range(0, len(ids), ADD_BATCH):
-            self._col.delete(ids=ids[start:start + ADD_BATCH])
-
     def delete_superseded(self, current: list[tuple[str, str]], batch: int = 500) -> None:
         """Delete chunks of these papers whose embed_hash is not the current one."""
         for start in range(0, len(current), batch):
@@ -82,6 +78,18 @@ class VectorIndex:
             where = {"$and": [{"paper_id": {"$in": [pid for pid, _ in part]}},
                               {"embed_hash": {"$nin": [eh for _, eh in part]}}]}
             self._col.delete(where=where)
+
+    def delete_papers(self, paper_ids: list[str], batch: int = 500) -> None:
+        """Delete every chunk of these papers."""
+        for start in range(0, len(paper_ids), batch):
+            self._col.delete(where={"paper_id": {"$in": paper_ids[start:start + batch]}})
+
+    def existing(self, chunk_ids: list[str]) -> set[str]:
+        """Which of these chunk ids are already stored (e.g. put there by another user of a shared server)."""
+        found: set[str] = set()
+        for start in range(0, len(chunk_ids), ADD_BATCH):
+            found.update(self._col.get(ids=chunk_ids[start:start + ADD_BATCH], include=[])["ids"])
+        return found
 
     def iter_chunk_keys(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
         """Yield ``(chunk_id, paper_id, embed_hash)`` for every stored chunk."""

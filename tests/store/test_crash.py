@@ -59,4 +59,4 @@ def test_sigkill_mid_ingest_then_resume(tmp_path: Path) -> None:
     assert len(store) == 240
     live = {(pid, eh) for pid, (_, eh, _) in store.catalogue.hashes().items()}
     assert {(pid, eh) for _, pid, eh in store.vectors.iter_chunk_keys()} == live  # no orphans, no gaps
-    assert store.catalogue.get_meta("dirty") == "0"
+    assert store.catalogue.get_meta("pending") == "[]"

@@ -118,7 +118,7 @@ def test_changed_abstract_replaces_its_vectors(tmp_path: Path) -> None:
     assert store.vectors.count() == count  # the old passage vectors are gone
     live = {(pid, eh) for pid, (_, eh, _) in store.catalogue.hashes().items()}
     assert {(pid, eh) for _, pid, eh in store.vectors.iter_chunk_keys()} == live
-    assert store.catalogue.get_meta("dirty") == "0"
+    assert store.catalogue.get_meta("pending") == "[]"
 
 
 def _jsonl(path: Path, n: int, tag: str = "") -> Path:

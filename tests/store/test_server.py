@@ -65,3 +65,14 @@ def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("litreview: error: cannot open the Chroma store")
 
+
+
+def test_second_user_of_a_shared_server_reuses_its_vectors(chroma_server: str, tmp_path: Path) -> None:
+    env = {"LITREVIEW_CHROMA_URL": chroma_server}
+    cli_json("ingest", home=tmp_path / "alice", env=env)  # may already be there from another test: fine
+    bob = tmp_path / "bob"
+    proc = run_cli("search", "video generation", home=bob, env=env)
+    assert proc.returncode == 3 and "run `litreview ingest` with the same files" in proc.stderr
+    out = cli_json("ingest", home=bob, env=env)
+    assert out["added"] == 460 and out["embedded_passages"] == 0 and out["cached_passages"] == 0
+    assert cli_json("search", "video generation", "-k", "3", home=bob, env=env)["results"]

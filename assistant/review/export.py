@@ -1,0 +1,181 @@
+"""Markdown and BibTeX for comparisons and drafts, and the one function that writes files.
+
+* Drafts cite as pandoc-style ``[@key]`` (runs of markers become ``[@a; @b]``) and end with a
+  References section listing each key with the exact stored title, then the citation audit.
+* A standalone comparison keeps ``[n]`` markers and lists its sources as ``[n] Title``.
+* Tables are GitHub-flavoured Markdown; ``|`` in a cell is escaped, "—" marks a cell the
+  abstract does not fill.
+* :func:`to_bibtex` escapes ``& % $ # _ { }`` (and ``\\ ~ ^``) in text fields; ``url`` and
+  ``doi`` are verbatim fields for biblatex, so only braces are percent-encoded there.
+* :func:`write_output` writes atomically (temporary file in the same directory, then
+  ``os.replace``) and refuses a missing directory or an existing file without ``force``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from ..errors import InputError
+from .models import Comparison, Draft, Reference, Row
+
+EMPTY = "—"
+CONFERENCE_RE = re.compile(r"\b(?:conference|proceedings|workshop|symposium|CVPR|ICCV|ECCV|NeurIPS|NIPS|ICML|ICLR|"
+                           r"AAAI|IJCAI|ACL|EMNLP|NAACL|COLING|KDD|SIGIR|WWW|MICCAI|INTERSPEECH|ICASSP|SIGGRAPH|"
+                           r"MLSys|OSDI|SOSP|ISCA|MICRO|HPCA|ASPLOS|DAC|FPGA)\b", re.I)
+_BIB_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+RUN_RE = re.compile(r"(?:\[\d+\])+")
+
+
+# -- Markdown --------------------------------------------------------------------------------------
+def cell(value: str | list[str] | None) -> str:
+    """One table cell: lists joined with '; ', pipes escaped, one line."""
+    text = "; ".join(value) if isinstance(value, list) else (value or "")
+    text = " ".join(text.split()).replace("|", r"\|")
+    return text or EMPTY
+
+
+def markdown_table(rows: list[Row], label: dict[int, str] | None = None) -> str:
+    """A GFM table, one row per paper; ``label`` maps n to the citation shown ([n] by default)."""
+    head = "| Paper | Task | Approach | Results | Efficiency | Code |\n|---|---|---|---|---|---|"
+    lines = [head]
+    for r in rows:
+        cite = (label or {}).get(r.n, f"[{r.n}]")
+        code = f"<{r.code_url}>" if r.code_url else ""
+        lines.append("| " + " | ".join([cell(f"{r.short_name} {cite}"), cell(r.task), cell(r.approach),
+                                        cell(r.results), cell(r.efficiency), cell(code)]) + " |")
+    return "\n".join(lines)
+
+
+def cite_keys(text: str, keys: dict[int, str]) -> str:
+    """'[1][3]' -> '[@a; @b]' for numbers with a key; unknown numbers are left as written."""
+    def swap(match: re.Match[str]) -> str:
+        nums = [int(n) for n in re.findall(r"\d+", match.group(0))]
+        if not all(n in keys for n in nums):
+            return match.group(0)
+        return "[" + "; ".join(f"@{keys[n]}" for n in nums) + "]"
+
+    return RUN_RE.sub(swap, text)
+
+
+def comparison_to_markdown(comparison: Comparison, title: str | None = None) -> str:
+    heading = title or (f"Comparison: {comparison.query}" if comparison.query else "Comparison")
+    parts = [f"# {heading}", f"_{len(comparison.rows)} papers, {comparison.engine} engine; {EMPTY} = not stated "
+             "in the abstract._", markdown_table(comparison.rows)]
+    if comparison.synthesis:
+        parts += ["## Synthesis", comparison.synthesis]
+    parts += ["## Sources", "\n".join(f"- [{r.n}] {r.title}" for r in comparison.rows)]
+    if comparison.notes:
+        parts += ["## Notes", "\n".join(f"- {n}" for n in comparison.notes)]
+    return "\n\n".join(parts) + "\n"
+
+
+def _reference_line(ref: Reference) -> str:
+    bits = [f"[@{ref.key}] {ref.title}."]
+    if ref.authors:
+        bits.append(", ".join(ref.authors) + ".")
+    where = ", ".join(str(x) for x in (ref.venue, ref.year) if x)
+    if where:
+        bits.append(where + ".")
+    if ref.doi:
+        bits.append(f"doi:{ref.doi}")
+    if ref.arxiv_id:
+        bits.append(f"arXiv:{ref.arxiv_id}")
+    if ref.url:
+        bits.append(f"<{ref.url}>")
+    return "- " + " ".join(bits)
+
+
+def draft_to_markdown(draft: Draft) -> str:
+    keys = draft.keys
+    labels = {n: f"[@{k}]" for n, k in keys.items()}
+    parts = [f"# Literature review: {draft.topic}",
+             f"_Draft written by litreview ({draft.engine}) from {len(draft.references)} abstracts in the "
+             "collection. Citations are pandoc-style citation keys; every key is listed under References and in "
+             "the BibTeX file._",
+             "## Outline", "\n".join(f"{i}. {h}" for i, h in enumerate(draft.outline, 1))]
+    for section in draft.sections:
+        parts += [f"## {section.heading}", cite_keys(section.text, keys)]
+        if section.comparison is not None and section.comparison.rows:
+            parts.append(markdown_table(section.comparison.rows, labels))
+    parts += ["## References", "\n".join(_reference_line(r) for r in draft.references)]
+    audit = draft.audit
+    lines = [f"Measure: {audit.measure}.",
+             f"Citations checked: {len(audit.records)}; kept {audit.kept}, flagged {audit.flagged}, "
+             f"removed {audit.removed}."]
+    lines += [f"- {r.status}: \"{r.sentence}\" (cited [@{keys.get(r.n, r.n)}], support {r.support:.2f})"
+              for r in audit.records if r.status != "kept"]
+    lines += [f"- uncited: {s}" for s in audit.uncited]
+    parts += ["## Citation audit", "\n".join(lines)]
+    return "\n\n".join(parts) + "\n"
+
+
+# -- BibTeX ----------------------------------------------------------------------------------------
+def bib_escape(text: str) -> str:
+    return "".join(_BIB_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))
+
+
+def _verbatim(text: str) -> str:
+    return " ".join(str(text).split()).replace("{", "%7B").replace("}", "%7D")
+
+
+def bibtex_entry(ref: Reference) -> str:
+    fields: list[tuple[str, str]] = [("title", bib_escape(ref.title))]
+    if ref.authors:
+        fields.append(("author", " and ".join(bib_escape(a) for a in ref.authors)))
+    if ref.year:
+        fields.append(("year", str(ref.year)))
+    kind = "misc"
+    if ref.venue:
+        kind = "inproceedings" if CONFERENCE_RE.search(ref.venue) else "article"
+        fields.append(("booktitle" if kind == "inproceedings" else "journal", bib_escape(ref.venue)))
+    if ref.doi:
+        fields.append(("doi", _verbatim(ref.doi)))
+    if ref.url:
+        fields.append(("url", _verbatim(ref.url)))
+    if ref.arxiv_id:
+        fields += [("eprint", _verbatim(ref.arxiv_id)), ("archivePrefix", "arXiv")]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{kind}{{{ref.key},\n{body}\n}}"
+
+
+def to_bibtex(references: list[Reference]) -> str:
+    return "\n\n".join(bibtex_entry(r) for r in references) + "\n"
+
+
+# -- files -----------------------------------------------------------------------------------------
+def check_destination(path: str | os.PathLike[str], force: bool = False) -> Path:
+    """The path, if writing there is allowed; InputError (naming the path) otherwise."""
+    target = Path(path).expanduser()
+    parent = target.parent
+    if not parent.is_dir():
+        raise InputError(target, f"the directory {parent} does not exist; create it first")
+    if target.is_dir():
+        raise InputError(target, "is a directory; give a file name")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise InputError(target, "already exists; use --force to overwrite it")
+    return target
+
+
+def write_output(path: str | os.PathLike[str], text: str, force: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically (and nowhere else for good); returns the path."""
+    target = check_destination(path, force)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file 0600: keep an overwritten file's mode, else the usual 0644
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(target, f"cannot write: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,172 @@
+"""The LLM-written parts of comparisons and drafts, each checked against the abstracts.
+
+Nothing a model returns is taken on trust:
+
+* table rows come from :meth:`LLMClient.structured` with :class:`RowsOut`; a row whose
+  ``n`` numbers no source is dropped, and every cell is validated (figures must appear in
+  the abstract, text cells must share most of their terms with it, a code link must be in
+  it); an invalid or missing cell is filled by offline extraction instead;
+* prose (synthesis, draft sections) goes through the citation checker by the caller;
+* theme names must be 2-6 words, one per theme, distinct; otherwise offline names stay.
+
+Prompts are the ``prompts/compare_*.md`` and ``prompts/draft_*.md`` files.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from ..engines.answer import format_sources
+from ..engines.llm import LLMClient
+from ..models import Evidence
+from ..prompts import render
+from .extract import FIGURE_RE
+from .models import Row
+from .terms import terms
+
+NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+MIN_OVERLAP = 0.5  # share of a text cell's content terms that its abstract must use
+
+
+class RowOut(BaseModel):
+    n: int = Field(description="the number [n] of the source this row describes")
+    task: str = Field("", description="the problem addressed, from the abstract")
+    approach: str = Field("", description="what the paper proposes, from the abstract")
+    results: list[str] = Field(default_factory=list, description="figures exactly as stated, with units and baselines")
+    efficiency: list[str] = Field(default_factory=list, description="speed/memory/latency/throughput/cost claims")
+    code_url: str | None = Field(None, description="code or project link, only if in the abstract")
+
+
+class RowsOut(BaseModel):
+    rows: list[RowOut]
+
+
+class ThemeNamesOut(BaseModel):
+    names: list[str] = Field(description="one name per theme, in the order given")
+
+
+def _overlap(text: str, abstract: str) -> float:
+    words = {k for k, _ in terms(text, bigrams=False)}
+    if not words:
+        return 0.0
+    return len(words & {k for k, _ in terms(abstract, bigrams=False)}) / len(words)
+
+
+def _numbers_stated(text: str, abstract: str) -> bool:
+    stated = set(NUMBER_RE.findall(abstract))
+    return all(n in stated for n in NUMBER_RE.findall(text))
+
+
+def valid_text(cell: str, abstract: str, max_words: int = 60) -> bool:
+    cell = cell.strip()
+    return (3 <= len(cell.split()) <= max_words and _overlap(cell, abstract) >= MIN_OVERLAP
+            and _numbers_stated(cell, abstract))
+
+
+def valid_figure(item: str, abstract: str) -> bool:
+    return bool(FIGURE_RE.search(item)) and _numbers_stated(item, abstract) and _overlap(item, abstract) >= MIN_OVERLAP
+
+
+def merge_row(model: RowOut, offline: Row, abstract: str) -> tuple[Row, int]:
+    """The model's cells where valid, the offline cells elsewhere; returns (row, cells replaced)."""
+    replaced = 0
+    task = model.task.strip() if valid_text(model.task, abstract) else None
+    approach = model.approach.strip() if valid_text(model.approach, abstract) else None
+    results = [r.strip() for r in model.results if valid_figure(r, abstract)]
+    efficiency = [e.strip() for e in model.efficiency if valid_text(e, abstract) or valid_figure(e, abstract)]
+    url = (model.code_url or "").strip().rstrip(".,;")
+    code_url = url if url and url in abstract else None
+    replaced += (task is None) + (approach is None) + (not results and bool(model.results or offline.results))
+    replaced += (not efficiency and bool(model.efficiency or offline.efficiency)) + (bool(url) and code_url is None)
+    return Row(n=offline.n, paper_id=offline.paper_id, title=offline.title, short_name=offline.short_name,
+               task=task if task is not None else offline.task,
+               approach=approach if approach is not None else offline.approach,
+               results=results or offline.results, efficiency=efficiency or offline.efficiency,
+               code_url=code_url or offline.code_url), replaced
+
+
+def rows_line(row: Row) -> str:
+    cells = [f"task: {row.task}", f"approach: {row.approach}", "results: " + "; ".join(row.results),
+             "efficiency: " + "; ".join(row.efficiency)]
+    return f"[{row.n}] {row.short_name} | " + " | ".join(cells)
+
+
+class LLMReview:
+    """One client for all the calls of a comparison or draft; usage is summed over them."""
+
+    def __init__(self, settings, client=None) -> None:  # type: ignore[no-untyped-def]
+        self.client = client or LLMClient(settings)
+        self.model = getattr(self.client, "model", settings.llm_model)
+        self.usage: dict[str, object] = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                                         "total_tokens": 0, "cost_usd": 0.0}
+
+    def _add(self, usage: dict | None) -> None:
+        self.usage["calls"] = int(self.usage["calls"]) + 1  # type: ignore[call-overload]
+        for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            self.usage[key] = int(self.usage[key]) + int((usage or {}).get(key) or 0)  # type: ignore[call-overload]
+        cost = (usage or {}).get("cost_usd")
+        if cost is None or self.usage["cost_usd"] is None:
+            self.usage["cost_usd"] = None
+        else:
+            self.usage["cost_usd"] = round(float(self.usage["cost_usd"]) + float(cost), 6)  # type: ignore[arg-type]
+
+    def rows(self, evidence: list[Evidence], offline: list[Row], query: str) -> tuple[list[Row], list[str]]:
+        out = self.client.structured(render("compare_rows_system"),
+                                     render("compare_rows_user", sources=format_sources(evidence),
+                                            query=query or "(no query: the papers were named by the user)"),
+                                     RowsOut)
+        self._add(getattr(self.client, "last_usage", None))
+        by_n = {e.n: e for e in evidence}
+        by_row = {r.n: r for r in offline}
+        notes: list[str] = []
+        merged: dict[int, Row] = {}
+        replaced = 0
+        for row in out.rows:
+            if row.n not in by_n:
+                notes.append(f"dropped a table row for source [{row.n}]: no such paper in this comparison")
+                continue
+            if row.n in merged:
+                notes.append(f"dropped a second table row for source [{row.n}]")
+                continue
+            merged[row.n], count = merge_row(row, by_row[row.n], by_n[row.n].paper.abstract)
+            replaced += count
+        missing = [n for n in by_row if n not in merged]
+        if replaced:
+            notes.append(f"{replaced} table cell(s) the model left invalid or unsupported were filled by "
+                         "offline extraction")
+        if missing:
+            notes.append("rows from offline extraction for source(s) the model skipped: "
+                         + "".join(f"[{n}]" for n in missing))
+        return [merged.get(r.n, r) for r in offline], notes
+
+    def comparison_synthesis(self, evidence: list[Evidence], rows: list[Row], query: str) -> str:
+        done = self.client.complete(render("compare_synthesis_system"),
+                                    render("compare_synthesis_user", sources=format_sources(evidence),
+                                           rows="\n".join(rows_line(r) for r in rows),
+                                           query=query or "the papers listed"))
+        self._add(done.usage)
+        return done.text
+
+    def section(self, topic: str, heading: str, instructions: str, evidence: list[Evidence]) -> str:
+        done = self.client.complete(render("draft_section_system"),
+                                    render("draft_section_user", sources=format_sources(evidence), topic=topic,
+                                           heading=heading, instructions=instructions))
+        self._add(done.usage)
+        return done.text
+
+    def theme_names(self, topic: str, groups: list[list[str]], fallback: list[str]) -> tuple[list[str], list[str]]:
+        """Names for groups of titles; the offline names where the model's are unusable."""
+        listing = "\n\n".join(f"Theme {i}:\n" + "\n".join(f"- {t}" for t in titles)
+                              for i, titles in enumerate(groups, 1))
+        out = self.client.structured(render("draft_themes_system"),
+                                     render("draft_themes_user", topic=topic, themes=listing), ThemeNamesOut)
+        self._add(getattr(self.client, "last_usage", None))
+        names = [" ".join(n.split()).strip(" .:#*") for n in out.names]
+        usable = (len(names) == len(groups) and len({n.casefold() for n in names}) == len(names)
+                  and all(2 <= len(n.split()) <= 6 for n in names))
+        if usable:
+            return names, []
+        return fallback, ["the model's theme names were unusable (wrong count, length or duplicates); "
+                          "offline names kept"]

@@ -1,0 +1,237 @@
+"""Screens over the main one: a paper's abstract, and the saved conversations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..errors import LitreviewError
+from ..models import Paper
+from .history import Conversation, History
+
+HIGHLIGHT = "bold #1b1b1b on #e8c547"
+
+
+def paper_meta(paper: Paper, score: float | None = None) -> Text:
+    rows = [("authors", ", ".join(paper.authors)), ("year", paper.year), ("date", paper.date),
+            ("venue", paper.venue), ("doi", paper.doi), ("arXiv", paper.arxiv_id), ("url", paper.url),
+            ("categories", " ".join(paper.categories)), ("source", paper.source), ("id", paper.paper_id)]
+    if score is not None:
+        rows.append(("score", f"{score:.3f}"))
+    text = Text()
+    for key, value in rows:
+        if value:
+            text.append(f"{key:>10}  ", style="bold")
+            text.append(f"{value}\n")
+    text.rstrip()
+    return text
+
+
+class PaperScreen(ModalScreen[tuple[str, int] | None]):
+    """A paper's metadata and full abstract; ``highlight`` is the span of the supporting sentence.
+
+    Opened from a citation it also shows what the answer attributed to the paper, and
+    left/right move to the previous/next cited paper (the screen is dismissed with
+    ``("cite", n)`` and the app opens that one).
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close"),
+        Binding("left,p", "step(-1)", "Previous citation"),
+        Binding("right,n", "step(1)", "Next citation"),
+    ]
+
+    def __init__(self, paper: Paper, *, number: int | None = None, score: float | None = None,
+                 highlight: tuple[int, int] | None = None, cited_for: list[str] | None = None,
+                 neighbours: tuple[int | None, int | None] = (None, None)) -> None:
+        super().__init__()
+        self.paper = paper
+        self.number = number
+        self.score = score
+        self.highlight = highlight
+        self.cited_for = cited_for or []
+        self.neighbours = neighbours
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        with Vertical(id="paper-dialog") as dialog:
+            dialog.border_title = f"[{self.number}]" if self.number is not None else "Paper"
+            yield Static(Text(self.paper.title, style="bold"), id="paper-title")
+            yield Static(paper_meta(self.paper, self.score), id="paper-meta")
+            if self.cited_for:
+                quote = Text("The answer cites it for: ", style="italic")
+                quote.append(" … ".join(f"“{s}”" for s in self.cited_for), style="italic dim")
+                yield Static(quote, id="paper-cited-for")
+            with VerticalScroll(id="paper-body"):
+                yield Static(self.abstract_text(), id="paper-abstract")
+            yield Static(self.hint(), id="paper-hint")
+
+    def abstract_text(self) -> Text:
+        text = Text(self.paper.abstract or "(no abstract)")
+        if self.highlight:
+            start, end = self.highlight
+            text.stylize(HIGHLIGHT, start, end)
+        return text
+
+    @property
+    def highlighted_sentence(self) -> str | None:
+        if not self.highlight:
+            return None
+        return self.paper.abstract[self.highlight[0]:self.highlight[1]]
+
+    def hint(self) -> str:
+        parts = ["esc: close"]
+        if any(n is not None for n in self.neighbours):
+            parts.append("←/→: previous/next citation")
+        if self.highlight:
+            parts.append("highlighted: the supporting sentence")
+        return " · ".join(parts)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step":
+            return self.neighbours[0 if parameters and parameters[0] == -1 else 1] is not None
+        return True
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_step(self, direction: int) -> None:
+        target = self.neighbours[0 if direction < 0 else 1]
+        if target is not None:
+            self.dismiss(("cite", target))
+
+
+def _when(stamp: str) -> str:
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
+class ConversationsScreen(ModalScreen[int | None]):
+    """Saved conversations, newest first: enter reopens, r renames, d (twice) deletes."""
+
+    BINDINGS = [
+        Binding("escape,ctrl+o", "close", "Close"),
+        Binding("r", "rename", "Rename"),
+        Binding("d", "delete", "Delete"),
+    ]
+
+    def __init__(self, history: History, current: int | None = None) -> None:
+        super().__init__()
+        self.history = history
+        self.current = current
+        self.conversations: list[Conversation] = []
+        self._confirm_delete: int | None = None
+        self.deleted: list[int] = []
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        with Vertical(id="conv-dialog") as dialog:
+            dialog.border_title = "Conversations"
+            yield OptionList(id="conv-list")
+            yield Input(placeholder="new title, enter to save, esc to cancel", id="conv-rename")
+            yield Static("enter: open · r: rename · d d: delete · esc: close", id="conv-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#conv-rename", Input).display = False
+        self.reload()
+        self.query_one("#conv-list", OptionList).focus()
+
+    def reload(self, keep: int | None = None) -> None:
+        options = self.query_one("#conv-list", OptionList)
+        try:
+            self.conversations = self.history.list()
+        except LitreviewError as exc:
+            self.notify(str(exc), severity="error")
+            self.conversations = []
+        options.clear_options()
+        if not self.conversations:
+            options.add_option(Option(Text("No saved conversations yet.", style="dim"), disabled=True))
+            return
+        for conv in self.conversations:
+            label = Text()
+            label.append("● " if conv.id == self.current else "  ", style="bold")
+            label.append(conv.title)
+            label.append(f"   {_when(conv.updated)} · {conv.messages} messages", style="dim")
+            options.add_option(Option(label, id=str(conv.id)))
+        index = next((i for i, c in enumerate(self.conversations) if c.id == keep), 0)
+        options.highlighted = min(index, len(self.conversations) - 1)
+
+    @property
+    def selected(self) -> Conversation | None:
+        index = self.query_one("#conv-list", OptionList).highlighted
+        if index is None or not self.conversations or index >= len(self.conversations):
+            return None
+        return self.conversations[index]
+
+    @property
+    def renaming(self) -> bool:
+        return bool(self.query_one("#conv-rename", Input).display)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rename", "delete"):
+            return not self.renaming
+        return True
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_id is not None:
+            self.dismiss(int(event.option_id))
+
+    def action_close(self) -> None:
+        if self.renaming:
+            self._end_rename()
+            return
+        self.dismiss(None)
+
+    def action_rename(self) -> None:
+        conv = self.selected
+        if conv is None:
+            return
+        box = self.query_one("#conv-rename", Input)
+        box.display = True
+        box.value = conv.title
+        box.focus()
+
+    def _end_rename(self) -> None:
+        box = self.query_one("#conv-rename", Input)
+        box.display = False
+        self.query_one("#conv-list", OptionList).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        conv = self.selected
+        if conv is not None and event.value.strip():
+            try:
+                self.history.rename(conv.id, event.value)
+            except LitreviewError as exc:
+                self.notify(str(exc), severity="error")
+        self._end_rename()
+        self.reload(keep=conv.id if conv else None)
+
+    def action_delete(self) -> None:
+        conv = self.selected
+        if conv is None:
+            return
+        if self._confirm_delete != conv.id:
+            self._confirm_delete = conv.id
+            self.notify(f"press d again to delete “{conv.title}”", severity="warning")
+            return
+        self._confirm_delete = None
+        try:
+            self.history.delete(conv.id)
+        except LitreviewError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.deleted.append(conv.id)
+        self.notify(f"deleted “{conv.title}”")
+        self.reload()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_id is None or int(event.option_id) != self._confirm_delete:
+            self._confirm_delete = None

@@ -1,0 +1,142 @@
+"""What a conversation is made of, independent of any widget: messages and their sources.
+
+Pure data (no textual import): the app shows these, :mod:`.history` stores them and
+:mod:`.export` writes them out. An assistant message keeps the numbered evidence it was
+given (``sources``), each marked cited or not, so that a reopened conversation can show
+its sources panel and open ``[n]`` again without re-running retrieval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ..models import Answer, Citation, Evidence, Hit
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One numbered paper in the sources panel: an answer's evidence or a search result."""
+
+    n: int
+    paper_id: str
+    title: str
+    year: int | None = None
+    score: float = 0.0
+    cited: bool = False
+
+    def label(self) -> str:
+        year = self.year if self.year else "n.d."
+        return f"[{self.n}] {self.title} ({year}) {self.score:.2f}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"n": self.n, "paper_id": self.paper_id, "title": self.title, "year": self.year,
+                "score": self.score, "cited": self.cited}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Source":  # type: ignore[type-arg]
+        return cls(int(data["n"]), str(data["paper_id"]), str(data.get("title", "")), data.get("year"),
+                   float(data.get("score") or 0.0), bool(data.get("cited")))
+
+    @classmethod
+    def from_evidence(cls, e: Evidence, cited: bool) -> "Source":
+        return cls(e.n, e.paper.paper_id, e.paper.title, e.paper.year, e.similarity, cited)
+
+    @classmethod
+    def from_hit(cls, rank: int, hit: Hit) -> "Source":
+        return cls(rank, hit.paper.paper_id, hit.paper.title, hit.paper.year, hit.score, False)
+
+
+@dataclass(slots=True)
+class Message:
+    """One turn of a conversation. ``question`` is set on assistant messages (what they answer)."""
+
+    role: str  # "user" | "assistant"
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    engine: str = ""
+    partial: bool = False
+    notes: list[str] = field(default_factory=list)
+    question: str = ""
+
+    @property
+    def cited(self) -> list[Source]:
+        return [s for s in self.sources if s.cited]
+
+    def source(self, n: int) -> Source | None:
+        return next((s for s in self.sources if s.n == n), None)
+
+    def citations_json(self) -> str:
+        """What the ``citations_json`` column holds: citations plus the evidence they number."""
+        if self.role != "assistant":
+            return "{}"
+        return json.dumps({
+            "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in self.citations],
+            "sources": [s.to_dict() for s in self.sources],
+            "engine": self.engine, "partial": self.partial, "notes": self.notes, "question": self.question,
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_row(cls, role: str, text: str, citations_json: str | None) -> "Message":
+        try:
+            data = json.loads(citations_json or "{}")
+        except json.JSONDecodeError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return cls(role, text,
+                   sources=[Source.from_dict(s) for s in data.get("sources", []) if isinstance(s, dict)],
+                   citations=[Citation(int(c["n"]), str(c["paper_id"]), str(c.get("title", "")))
+                              for c in data.get("citations", []) if isinstance(c, dict)],
+                   engine=str(data.get("engine", "")), partial=bool(data.get("partial")),
+                   notes=[str(n) for n in data.get("notes", [])], question=str(data.get("question", "")))
+
+    @classmethod
+    def from_answer(cls, answer: Answer, text: str | None = None, citations: list[Citation] | None = None,
+                    partial: bool | None = None) -> "Message":
+        """An assistant message; ``text``/``citations`` override the answer's (a stopped answer keeps less)."""
+        cits = answer.citations if citations is None else citations
+        cited = {c.n for c in cits}
+        return cls("assistant", answer.text if text is None else text,
+                   sources=[Source.from_evidence(e, e.n in cited) for e in answer.evidence],
+                   citations=list(cits), engine=answer.engine,
+                   partial=answer.partial if partial is None else partial, notes=list(answer.notes),
+                   question=answer.question)
+
+
+class InputHistory:
+    """Up/down recall of what was typed, like a shell. ``draft`` is what was being typed before."""
+
+    def __init__(self, entries: list[str] | None = None, limit: int = 200) -> None:
+        self.entries: list[str] = list(entries or [])
+        self.limit = limit
+        self._pos: int | None = None
+        self._draft = ""
+
+    def add(self, text: str) -> None:
+        text = text.strip()
+        if text and (not self.entries or self.entries[-1] != text):
+            self.entries.append(text)
+            del self.entries[:-self.limit]
+        self._pos = None
+
+    def previous(self, current: str) -> str | None:
+        if not self.entries:
+            return None
+        if self._pos is None:
+            self._draft = current
+            self._pos = len(self.entries)
+        if self._pos == 0:
+            return self.entries[0]
+        self._pos -= 1
+        return self.entries[self._pos]
+
+    def next(self) -> str | None:
+        if self._pos is None:
+            return None
+        self._pos += 1
+        if self._pos >= len(self.entries):
+            self._pos = None
+            return self._draft
+        return self.entries[self._pos]
