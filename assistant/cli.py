@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_args(s)
     s.add_argument("--json", action="store_true")
 
+    from .review.commands import add_parsers as add_review_parsers
+
+    add_review_parsers(sub)
+
     s = sub.add_parser("eval", help="score retrieval and answers on question sets (evals/sets by default)")
     s.add_argument("--set", dest="sets", action="append", type=Path, metavar="PATH",
                    help="a question-set .jsonl file or a folder of them (repeatable)")
@@ -281,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    from .review.commands import COMMANDS as REVIEW_COMMANDS
+
     try:
-        return COMMANDS[args.command](args)
+        return {**COMMANDS, **REVIEW_COMMANDS}[args.command](args)
     except LitreviewError as exc:
         if args.debug:
             raise

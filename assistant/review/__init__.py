@@ -10,3 +10,4 @@
 Kept import-light on purpose: ``assistant.cli`` imports :mod:`.commands` to build its
 parser, so nothing heavy (numpy, chromadb, pydantic) is imported here.
 """
+

@@ -7,7 +7,9 @@ Nothing a model returns is taken on trust:
   the abstract, text cells must share most of their terms with it, a code link must be in
   it); an invalid or missing cell is filled by offline extraction instead;
 * prose (synthesis, draft sections) goes through the citation checker by the caller;
-* theme names must be 2-6 words, one per theme, distinct; otherwise offline names stay.
+* theme names must be 2-6 words, one per theme, distinct; otherwise offline names stay;
+* a model that answers but never with a valid object (tool call or JSON) leaves the offline
+  table or names in place, with a note; an unreachable endpoint is still an LLMError.
 
 Prompts are the ``prompts/compare_*.md`` and ``prompts/draft_*.md`` files.
 """
@@ -20,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from ..engines.answer import format_sources
 from ..engines.llm import LLMClient
+from ..errors import LLMError
 from ..models import Evidence
 from ..prompts import render
 from .extract import FIGURE_RE
@@ -99,6 +102,7 @@ class LLMReview:
     def __init__(self, settings, client=None) -> None:  # type: ignore[no-untyped-def]
         self.client = client or LLMClient(settings)
         self.model = getattr(self.client, "model", settings.llm_model)
+        self.failures: list[str] = []
         self.usage: dict[str, object] = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
                                          "total_tokens": 0, "cost_usd": 0.0}
 
@@ -112,12 +116,25 @@ class LLMReview:
         else:
             self.usage["cost_usd"] = round(float(self.usage["cost_usd"]) + float(cost), 6)  # type: ignore[arg-type]
 
+    def _structured(self, system: str, user: str, schema: type[BaseModel]) -> BaseModel | None:
+        """The model's object, or None when it answered but never with a valid one (other
+        failures, such as an unreachable endpoint, propagate as LLMError)."""
+        try:
+            return self.client.structured(system, user, schema)
+        except LLMError as exc:
+            if "did not return a valid" not in str(exc):
+                raise
+            self.failures.append(str(exc))
+            return None
+        finally:
+            self._add(getattr(self.client, "last_usage", None))
+
     def rows(self, evidence: list[Evidence], offline: list[Row], query: str) -> tuple[list[Row], list[str]]:
-        out = self.client.structured(render("compare_rows_system"),
-                                     render("compare_rows_user", sources=format_sources(evidence),
-                                            query=query or "(no query: the papers were named by the user)"),
-                                     RowsOut)
-        self._add(getattr(self.client, "last_usage", None))
+        out = self._structured(render("compare_rows_system"),
+                               render("compare_rows_user", sources=format_sources(evidence),
+                                      query=query or "(no query: the papers were named by the user)"), RowsOut)
+        if not isinstance(out, RowsOut):
+            return offline, [f"the model gave no usable table ({self.failures[-1]}); offline extraction used"]
         by_n = {e.n: e for e in evidence}
         by_row = {r.n: r for r in offline}
         notes: list[str] = []
@@ -160,10 +177,9 @@ class LLMReview:
         """Names for groups of titles; the offline names where the model's are unusable."""
         listing = "\n\n".join(f"Theme {i}:\n" + "\n".join(f"- {t}" for t in titles)
                               for i, titles in enumerate(groups, 1))
-        out = self.client.structured(render("draft_themes_system"),
-                                     render("draft_themes_user", topic=topic, themes=listing), ThemeNamesOut)
-        self._add(getattr(self.client, "last_usage", None))
-        names = [" ".join(n.split()).strip(" .:#*") for n in out.names]
+        out = self._structured(render("draft_themes_system"),
+                               render("draft_themes_user", topic=topic, themes=listing), ThemeNamesOut)
+        names = [" ".join(n.split()).strip(" .:#*") for n in out.names] if isinstance(out, ThemeNamesOut) else []
         usable = (len(names) == len(groups) and len({n.casefold() for n in names}) == len(names)
                   and all(2 <= len(n.split()) <= 6 for n in names))
         if usable:

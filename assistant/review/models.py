@@ -59,7 +59,6 @@ class Reference:
     """A cited paper, with its stable BibTeX key. Every field comes from the store."""
 
     key: str
-    n: int
     paper_id: str
     title: str
     authors: tuple[str, ...] = ()
@@ -68,6 +67,7 @@ class Reference:
     doi: str | None = None
     url: str | None = None
     arxiv_id: str | None = None
+    n: int = 0  # the [n] it replaces in the draft's text
 
     def to_json(self) -> dict[str, object]:
         return {"key": self.key, "n": self.n, "paper_id": self.paper_id, "title": self.title,

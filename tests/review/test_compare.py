@@ -1,0 +1,103 @@
+"""compare() on the real bundled store: rows from the abstracts, a verbatim cited synthesis, title lookup."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from assistant.engines.citations import check_citations
+from assistant.errors import ConfigError, NotFoundError
+from assistant.review.compare import compare
+from assistant.review.select import number, resolve_title
+
+
+def _verbatim(cell: str, text: str) -> bool:
+    return all(part.strip() in text for part in cell.split("…") if part.strip())
+
+
+@pytest.fixture(scope="module")
+def detection(seeded_store):
+    seeded_store.query_vector("warm-up")  # load the embedder first: the timing is of compare itself
+    start = time.perf_counter()
+    result = compare(seeded_store, "real-time object detection")
+    print(f"\ncompare over {len(result.rows)} papers, offline: {time.perf_counter() - start:.3f} s")
+    return result
+
+
+def test_rows_carry_figures_stated_in_their_abstracts(seeded_store, detection) -> None:
+    assert len(detection.rows) == 8 and detection.engine == "offline"
+    assert [r.n for r in detection.rows] == list(range(1, 9))
+    with_figures = 0
+    for row in detection.rows:
+        abstract = seeded_store.get(row.paper_id).abstract
+        assert row.title == seeded_store.get(row.paper_id).title
+        for cell in [*row.results, *row.efficiency, row.task, row.approach]:
+            assert _verbatim(cell, abstract), (row.title, cell)
+        with_figures += bool(row.results)
+    assert with_figures >= 5
+    rtdetr = next(r for r in detection.rows if r.title.startswith("DETRs Beat YOLOs"))
+    assert any("53.1% / 54.3% AP" in c and "108 / 74 FPS" in c for c in rtdetr.results)
+    assert any("21 times in FPS" in c for c in rtdetr.results)
+
+
+def test_code_url_when_the_abstract_has_one(seeded_store, detection) -> None:
+    for row in detection.rows:
+        abstract = seeded_store.get(row.paper_id).abstract
+        links = re.findall(r"https?://[^\s)]+", abstract)
+        if links:
+            assert row.code_url and row.code_url in abstract, row.title
+        else:
+            assert row.code_url is None or row.code_url.removeprefix("https://") in abstract
+    cbnet = next(r for r in detection.rows if r.title.startswith("CBNet"))
+    assert cbnet.code_url == "https://github.com/VDIGPKU/CBNetV2"
+
+
+def test_synthesis_is_verbatim_and_every_sentence_cited(seeded_store, detection) -> None:
+    text = detection.synthesis
+    assert text.startswith("Shared theme:") and "Differences and trade-offs:" in text
+    evidence = number([seeded_store.get(r.paper_id) for r in detection.rows])
+    checked = check_citations(text, evidence)
+    assert checked.removed == [] and checked.uncited == []
+    assert {c.n for c in checked.citations} == {c.n for c in detection.citations}
+    for c in detection.citations:
+        assert seeded_store.get(c.paper_id).title == c.title
+    for line in text.split("\n"):
+        if line.startswith("- "):  # "- Name: verbatim sentence [n]."
+            quote = re.match(r"- .+?: (.*) \[(\d+)\]\.?$", line)
+            assert quote, line
+            abstract = detection.rows[int(quote.group(2)) - 1]
+            assert quote.group(1).rstrip(".") in seeded_store.get(abstract.paper_id).abstract
+
+
+def test_explicit_titles_exact_fragment_and_close_spelling(seeded_store) -> None:
+    result = compare(seeded_store, titles=["DETRs Beat YOLOs on Real-time Object Detection", "PowerInfer-2",
+                                           "Grunding DINO 1.5: Advance the Edge of Open-Set Objct Detection"])
+    assert [r.title for r in result.rows] == ["DETRs Beat YOLOs on Real-time Object Detection",
+                                              "PowerInfer-2: Fast Large Language Model Inference on a Smartphone",
+                                              'Grounding DINO 1.5: Advance the "Edge" of Open-Set Object Detection']
+    assert any("11.68 tokens per second" in c for c in result.rows[1].results)
+    assert result.query == ""
+
+
+def test_title_errors_are_clear(seeded_store) -> None:
+    with pytest.raises(NotFoundError, match="no paper title matches 'Quantum pasta cooking'"):
+        compare(seeded_store, titles=["Quantum pasta cooking"])
+    with pytest.raises(NotFoundError, match=r"papers match 'Object Detection'; give more of the title: .*YOLO"):
+        resolve_title(seeded_store, "Object Detection")
+    with pytest.raises(NotFoundError, match=r"papers have titles close to 'Objct Detection'; give more .*Object"):
+        resolve_title(seeded_store, "Objct Detection")
+    assert resolve_title(seeded_store, "PowerInfr-2").title.startswith("PowerInfer-2:")
+    with pytest.raises(ConfigError, match="QUERY or at least one --paper"):
+        compare(seeded_store)
+
+
+def test_irrelevant_query_is_refused(seeded_store) -> None:
+    with pytest.raises(NotFoundError, match="no papers in the collection match 'medieval castle architecture'"):
+        compare(seeded_store, "medieval castle architecture")
+
+
+def test_k_limits_the_rows(seeded_store) -> None:
+    result = compare(seeded_store, "speculative decoding with a draft model", k=3)
+    assert len(result.rows) == 3 and result.citations
