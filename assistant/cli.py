@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["listing", "bibtex", "ris", "csv", "jsonl", "arxiv"],
                    help="skip format detection")
     s.add_argument("--encoding", help="text encoding of the files (default: detect)")
+    s.add_argument("--repair", action="store_true",
+                   help="re-embed papers whose vectors are missing from Chroma (e.g. after a server reset)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     s = sub.add_parser("papers", help="list the papers in the store")
@@ -80,6 +82,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", metavar="FROM[-TO]", help="only papers from these years, e.g. 2023 or 2022-2024")
     p.add_argument("--source", help="only papers from files whose name contains this")
     p.add_argument("--venue", help="only papers whose venue contains this")
+    p.add_argument("--category", help="only papers in this arXiv category, e.g. cs.CV")
 
 
 def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -89,12 +92,13 @@ def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     year_min = year_max = None
     if args.year:
         try:
-            lo, _, hi = args.year.partition("-")
+            lo, dash, hi = args.year.partition("-")
             year_min = int(lo) if lo else None
-            year_max = int(hi) if hi else (year_min if not _ else None)
+            year_max = int(hi) if hi else (None if dash else year_min)  # "2023" is one year, "2023-" open
         except ValueError:
             raise ConfigError(f"--year must look like 2023 or 2021-2024, not {args.year!r}") from None
-    return Filters(year_min=year_min, year_max=year_max, source=args.source, venue=args.venue)
+    return Filters(year_min=year_min, year_max=year_max, source=args.source, venue=args.venue,
+                   category=args.category)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -133,8 +137,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = args.paths or bundled_corpus()
     with progress_printer() as progress:
         report = store.ingest(paths, fmt=args.format, encoding=args.encoding, progress=progress)
-    if store.needs_reembedding():
-        store.reembed(progress=progress_printer())
+        if args.repair or store.needs_reembedding():
+            report.reembedded += store.reembed(progress=progress, repair=args.repair).reembedded
     summary = {"files": report.files, "added": report.added, "updated": report.updated,
                "unchanged": report.unchanged, "reembedded": report.reembedded, "duplicates": report.duplicates,
                "skipped": [{"source": s.source, "where": s.where, "reason": s.reason} for s in report.skipped],

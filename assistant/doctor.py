@@ -25,6 +25,10 @@ def diagnose() -> dict[str, object]:
         store.embedder.embed(["doctor check"])  # loads and integrity-checks the model files
         report["vectors"] = store.vectors.count()
         report["disk use"] = f"{_dir_size(settings.home) / 1e6:.1f} MB"
+        missing = store.missing_vectors()
+        if missing:
+            problems.append(f"{len(missing)} papers have no vectors in the Chroma collection (was it reset or "
+                            "deleted?); run `litreview ingest --repair`")
         stale = store.needs_reembedding()
         if stale:
             problems.append(f"{stale} papers were embedded by another model; run `litreview ingest` to re-embed")

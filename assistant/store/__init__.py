@@ -164,20 +164,27 @@ class Store:
         model = self.embedder_id
         return sum(1 for _, _, m in self.catalogue.hashes().values() if m != model)
 
-    def reembed(self, progress=None):  # type: ignore[no-untyped-def]
-        """Re-embed every paper made by another model into this model's collection."""
-        from .ingest import IngestReport, embed_passages
+    def missing_vectors(self) -> list[str]:
+        """Papers the catalogue holds whose current vectors are not in Chroma (drift: e.g. a reset server)."""
+        have = {(pid, eh) for _, pid, eh in self.vectors.iter_chunk_keys()}
+        model = self.embedder_id
+        return [pid for pid, (_, eh, m) in self.catalogue.hashes().items() if m == model and (pid, eh) not in have]
+
+    def reembed(self, progress=None, repair: bool = False):  # type: ignore[no-untyped-def]
+        """Re-embed papers made by another model (and, with ``repair``, papers whose vectors are missing)."""
+        from .ingest import IngestReport, embed_hash, embed_passages
 
         report = IngestReport()
         with self.write_lock():
             model = self.embedder_id
-            stale = [pid for pid, (_, _, m) in self.catalogue.hashes().items() if m != model]
-            papers = self.catalogue.get_many(stale)
-            from .ingest import embed_hash
-
+            todo = [pid for pid, (_, _, m) in self.catalogue.hashes().items() if m != model]
+            if repair:
+                todo += self.missing_vectors()
+            papers = self.catalogue.get_many(todo)
             to_write = [(p, embed_hash(p), True) for p in papers.values()]
-            if to_write:
-                ids, vectors, texts, metas = embed_passages(to_write, self, report, progress)
-                self.commit(to_write, ids, vectors, texts, metas)
-            report.updated = len(to_write)
+            for start in range(0, len(to_write), self.settings.ingest_batch):
+                batch = to_write[start:start + self.settings.ingest_batch]
+                ids, vectors, texts, metas = embed_passages(batch, self, report, progress)
+                self.commit(batch, ids, vectors, texts, metas)
+            report.reembedded = len(to_write)
         return report

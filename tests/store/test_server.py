@@ -76,3 +76,43 @@ def test_second_user_of_a_shared_server_reuses_its_vectors(chroma_server: str, t
     out = cli_json("ingest", home=bob, env=env)
     assert out["added"] == 460 and out["embedded_passages"] == 0 and out["cached_passages"] == 0
     assert cli_json("search", "video generation", "-k", "3", home=bob, env=env)["results"]
+
+
+def test_server_collection_reset_is_detected_and_repaired(chroma_server: str, tmp_path: Path) -> None:
+    import json
+
+    import chromadb
+
+    env = {"LITREVIEW_CHROMA_URL": chroma_server}
+    home = tmp_path / "carol"
+    data = tmp_path / "mine.jsonl"
+    data.write_text("".join(json.dumps({"title": f"Drift Paper {i}", "abstract": "We study drift between a "
+                                        f"catalogue and a vector server. Case {i} shows recovery works."}) + "\n"
+                            for i in range(3)))
+    cli_json("ingest", str(data), home=home, env=env)
+    port = int(chroma_server.rsplit(":", 1)[1])
+    col = chromadb.HttpClient(host="127.0.0.1", port=port).get_collection("papers-all-MiniLM-L6-v2-int8")
+    col.delete(where={"source": "mine.jsonl"})  # someone wiped these papers' vectors on the server
+    doctor = run_cli("doctor", "--json", home=home, env=env)
+    assert doctor.returncode == 1 and "3 papers have no vectors" in doctor.stdout
+    out = cli_json("ingest", str(data), "--repair", home=home, env=env)
+    assert out["reembedded"] == 3
+    assert cli_json("doctor", home=home, env=env)["problems"] == "none"
+
+
+def test_category_and_year_filters_on_the_server(chroma_server: str, tmp_path: Path) -> None:
+    import json
+
+    env = {"LITREVIEW_CHROMA_URL": chroma_server}
+    home = tmp_path / "dave"
+    rows = [{"id": f"2401.0000{i}", "title": f"Filtered Vision Transformer Study {i}",
+             "abstract": "We prune vision transformer tokens to speed up image classification by 2x.",
+             "authors": "A. Author and B. Author", "categories": "cs.CV cs.LG" if i % 2 else "cs.CL",
+             "update_date": f"202{i}-01-15"} for i in range(4)]
+    data = tmp_path / "arxiv.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cli_json("ingest", str(data), home=home, env=env)
+    hits = cli_json("search", "vision transformer token pruning", "--category", "cs.CV", home=home, env=env)
+    assert {r["title"][-1] for r in hits["results"]} == {"1", "3"}
+    hits = cli_json("search", "vision transformer token pruning", "--year", "2022-2023", home=home, env=env)
+    assert {r["year"] for r in hits["results"]} == {2022, 2023}
