@@ -19,6 +19,7 @@ Pure: no printing, no LLM.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,8 +68,12 @@ def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  #
 
 
 def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
-    vector = store.query_vector(core_query(query))
-    hits = store.vectors.query(vector, pool, where=_chroma_where(filters))
+    # On a cold start, loading the embedding model and opening Chroma each take a few hundred ms:
+    # do them side by side (both spend most of that time in native code).
+    with ThreadPoolExecutor(max_workers=1) as side:
+        vector = side.submit(store.query_vector, core_query(query))
+        index = store.vectors
+        hits = index.query(vector.result(), pool, where=_chroma_where(filters))
     if not hits:
         return {}
     best, floor = hits[0].similarity, hits[-1].similarity
