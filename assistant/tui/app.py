@@ -163,8 +163,13 @@ class LitreviewApp(App[None]):
             self.run_background(self._warm_up, lambda _: None)
 
     def _warm_up(self) -> None:
-        """Load the embedding model, vectors and lexical index before the first question needs them."""
+        """Load the embedding model, vectors and lexical index (and the LLM client library, when an
+        LLM will answer) before the first question needs them."""
         search(self.store_view, "warm up", k=1)
+        if self.engine != "offline" and self.settings.llm_configured:
+            from ..engines.llm import LLMClient
+
+            LLMClient(self.settings)  # imports langchain/openai; sends nothing
 
     async def _welcome(self) -> None:
         await self.transcript.mount(InfoMessage(
@@ -531,16 +536,18 @@ class LitreviewApp(App[None]):
         self._guard(self.open_citation, int(href.split(":", 1)[1]), message)
 
     # -- conversations ------------------------------------------------------------------------------
-    def _leave_conversation(self) -> None:
+    async def _leave_conversation(self) -> None:
+        """Detach an answer still being written: it is stopped, and saved to its own conversation."""
         gen = self.generation
         if gen is not None:
             gen.stop.set()
             gen.detached = True
             self.generation = None
             self.refresh_bindings()
+            await gen.widget.stop_stream()
 
     async def new_conversation(self) -> None:
-        self._leave_conversation()
+        await self._leave_conversation()
         await self.transcript.remove_children()
         self.conversation_id = None
         self.conversation_title = ""
@@ -564,6 +571,12 @@ class LitreviewApp(App[None]):
         self.push_screen(ConversationsScreen(self.history, self.conversation_id), self._after_conversations)
 
     async def _after_conversations(self, chosen: int | None) -> None:
+        try:
+            await self._sync_with_history(chosen)
+        except LitreviewError as exc:
+            self.notify(str(exc), severity="error")
+
+    async def _sync_with_history(self, chosen: int | None) -> None:
         if self.history is None:
             return
         if self.conversation_id is not None and self.history.get(self.conversation_id) is None:
@@ -583,7 +596,7 @@ class LitreviewApp(App[None]):
         info = self.history.get(conversation_id)
         if info is None:
             raise NotFoundError(f"conversation {conversation_id} no longer exists")
-        self._leave_conversation()
+        await self._leave_conversation()
         await self.transcript.remove_children()
         self.messages = [Message.from_row(m.role, m.text, m.citations_json)
                          for m in self.history.messages(conversation_id)]

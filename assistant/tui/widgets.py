@@ -158,7 +158,8 @@ def answer_meta(message: Message, seconds: object = None) -> str:
     if isinstance(seconds, (int, float)):
         parts.append(f"{seconds:.2f} s")
     lines = [" · ".join(parts)]
-    lines += [f"note: {n}" for n in message.notes]
+    # "(stopped)" already says it; the engine's own notes on stopping would repeat it
+    lines += [f"note: {n}" for n in message.notes if not (message.partial and "stopped" in n)]
     return "\n".join(lines)
 
 

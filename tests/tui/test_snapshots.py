@@ -1,0 +1,43 @@
+"""Screenshots of the main screen after an answer and of the abstract screen (fixed terminal size).
+
+The real offline engine answers on the real seeded store; only the timing in the
+answer's footer is pinned so the picture is the same on every run. Update with
+``pytest tests/tui/test_snapshots.py --snapshot-update`` after checking the diff.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tui_support import QUESTION, SIZE, settle, submit
+
+import assistant.tui.app as app_module
+
+
+@pytest.fixture
+def pinned_timing(monkeypatch):  # type: ignore[no-untyped-def]
+    real_ask = app_module.ask
+
+    def ask(*args, **kwargs):  # type: ignore[no-untyped-def]
+        answer = real_ask(*args, **kwargs)
+        answer.usage["seconds"] = 0.25
+        return answer
+
+    monkeypatch.setattr(app_module, "ask", ask)
+
+
+async def ask_question(pilot) -> None:  # type: ignore[no-untyped-def]
+    pilot.app.prompt.cursor_blink = False  # a blinking cursor would make the picture depend on timing
+    await settle(pilot)
+    await submit(pilot, QUESTION)
+
+
+def test_main_screen_after_an_answer(make_app, pinned_timing, snap_compare) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=ask_question)
+
+
+def test_abstract_screen_from_a_citation(make_app, pinned_timing, snap_compare) -> None:
+    async def cite(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ask_question(pilot)
+        await submit(pilot, "/cite 1")
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=cite)

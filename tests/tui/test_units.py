@@ -1,0 +1,232 @@
+"""The textual-free parts of the TUI: history, command parsing, citation support, export."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import LitreviewError, StoreError
+from assistant.models import Answer, Citation, Evidence, Filters, Paper
+from assistant.tui.citing import best_sentence, cited_numbers, sentences_citing, strip_lead
+from assistant.tui.commands import (REGISTRY, Command, CommandError, Registry, describe_filters, parse_cite,
+                                    parse_export, parse_filters, parse_limit)
+from assistant.tui.export import ExportError, conversation_markdown, write_export
+from assistant.tui.history import SCHEMA_VERSION, History, default_title
+from assistant.tui.session import InputHistory, Message, Source
+
+ABSTRACT = ("Large models are slow on phones. We present FastPhone, a runtime that offloads cold neurons to "
+            "flash. FastPhone runs a 7B model at 11 tokens per second on a smartphone. Code is released.")
+PAPER = Paper(title="FastPhone: LLM Inference on a Smartphone", abstract=ABSTRACT, source="x.txt", year=2024,
+              authors=("A. One", "B. Two", "C. Three", "D. Four"), doi="10.1/fp")
+OTHER = Paper(title="Other Paper", abstract="Something else entirely. It is about gardens.", source="y.txt")
+
+
+# -- history ---------------------------------------------------------------------------------------------
+def test_history_schema_is_versioned(tmp_path: Path) -> None:
+    history = History(tmp_path / "c.sqlite")
+    assert history.schema_version == SCHEMA_VERSION == 1
+    tables = {r[0] for r in sqlite3.connect(tmp_path / "c.sqlite").execute(
+        "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"conversations", "messages"} <= tables
+    cols = [r[1] for r in sqlite3.connect(tmp_path / "c.sqlite").execute("PRAGMA table_info(messages)")]
+    assert {"conversation_id", "role", "text", "citations_json", "created"} <= set(cols)
+    history.close()
+    History(tmp_path / "c.sqlite").close()  # reopening does not migrate again
+
+
+def test_history_refuses_a_newer_schema(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "c.sqlite")
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(StoreError, match="newer litreview"):
+        History(tmp_path / "c.sqlite")
+
+
+def test_history_refuses_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    (tmp_path / "c.sqlite").write_text("not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open the conversation history"):
+        History(tmp_path / "c.sqlite")
+
+
+def test_history_round_trip_rename_delete(tmp_path: Path) -> None:
+    history = History.in_home(tmp_path)
+    a = history.create("First question about phones?")
+    history.add(a, "user", "First question about phones?")
+    history.add(a, "assistant", "An answer [1].", '{"citations": []}')
+    b = history.create("x" * 200)
+    assert len(history.get(b).title) == 80 and history.get(b).title.endswith("…")
+    history.add(b, "user", "later")
+    assert [c.id for c in history.list()] == [b, a]  # most recently updated first
+    assert [(m.role, m.text) for m in history.messages(a)] == [("user", "First question about phones?"),
+                                                               ("assistant", "An answer [1].")]
+    history.rename(a, "Phones")
+    assert history.get(a).title == "Phones" and history.get(a).messages == 2
+    with pytest.raises(StoreError):
+        history.rename(a, "   ")
+    history.delete(a)
+    assert history.get(a) is None and history.messages(a) == []  # messages cascade
+    assert [c.id for c in history.list()] == [b]
+
+
+def test_history_redacts_secrets(tmp_path: Path) -> None:
+    history = History(tmp_path / "c.sqlite", redact=["sk-secret-123456", None])
+    cid = history.create("key sk-secret-123456 here")
+    history.add(cid, "user", "my key sk-secret-123456", '{"q": "sk-secret-123456"}')
+    history.close()
+    assert b"sk-secret" not in (tmp_path / "c.sqlite").read_bytes()
+
+
+def test_default_title() -> None:
+    assert default_title("  What   is\n this? ") == "What is this?"
+
+
+# -- commands --------------------------------------------------------------------------------------------
+def test_registry_parses_commands_and_arguments() -> None:
+    command, args = REGISTRY.parse("/search  sparse attention ")
+    assert command.name == "search" and args == "sparse attention"
+    assert REGISTRY.parse("/HELP")[0].name == "help"
+    assert REGISTRY.parse("/conversations")[0].name == "history"  # alias
+    with pytest.raises(CommandError, match="unknown command /nope"):
+        REGISTRY.parse("/nope")
+    with pytest.raises(CommandError, match="usage: /search QUERY"):
+        REGISTRY.parse("/search")
+    assert isinstance(CommandError("x"), LitreviewError)
+
+
+def test_registry_is_extensible() -> None:
+    registry = Registry()
+    calls = []
+
+    @registry.command("compare", "compare two papers", usage="/compare A vs B", needs_args=True)
+    def compare(app, args):  # type: ignore[no-untyped-def]
+        calls.append(args)
+
+    command, args = registry.parse("/compare x vs y")
+    command.handler(None, args)
+    assert calls == ["x vs y"]
+    registry.add(Command("draft", "draft a section", lambda app, args: None))
+    assert [c.name for c in registry] == ["compare", "draft"]
+    assert registry.suggestions() == ["/compare ", "/draft"]
+    assert "`/compare A vs B`: compare two papers" in registry.help_markdown()
+
+
+def test_builtin_suggestions_cover_every_command() -> None:
+    suggestions = REGISTRY.suggestions()
+    for name in ("search", "papers", "filter", "model", "new", "export", "cite", "help"):
+        assert any(s.startswith(f"/{name}") for s in suggestions)
+    assert "/model offline" in suggestions and "/filter clear" in suggestions
+
+
+def test_parse_filters() -> None:
+    f = parse_filters("year=2023-2024 source=NAME")
+    assert f == Filters(year_min=2023, year_max=2024, source="NAME")
+    assert parse_filters("year=2023") == Filters(year_min=2023, year_max=2023)
+    assert parse_filters("year=2022-") == Filters(year_min=2022)
+    assert parse_filters("year=-2021") == Filters(year_max=2021)
+    assert parse_filters('venue="ACL Findings"', f) == Filters(2023, 2024, "NAME", "ACL Findings")
+    assert parse_filters("source=", f) == Filters(year_min=2023, year_max=2024)
+    assert parse_filters("clear", f) == Filters()
+    for bad in ("year=20x", "year=2024-2020", "colour=red", "2023", 'source="open'):
+        with pytest.raises(CommandError):
+            parse_filters(bad)
+    assert describe_filters(f) == "year=2023-2024 source=NAME"
+    assert describe_filters(Filters(year_min=2022)) == "year=2022-"
+    assert describe_filters(Filters()) == "none"
+
+
+def test_parse_cite_export_limit() -> None:
+    assert parse_cite("3") == 3 and parse_cite("[2]") == 2
+    for bad in ("", "x", "0", "-1"):
+        with pytest.raises(CommandError):
+            parse_cite(bad)
+    assert parse_export("out.md") == ("out.md", False)
+    assert parse_export("--force 'my review.md'") == ("my review.md", True)
+    with pytest.raises(CommandError):
+        parse_export("a.md b.md")
+    assert parse_limit("") == 100 and parse_limit("all") is None and parse_limit("7") == 7
+    with pytest.raises(CommandError):
+        parse_limit("many")
+
+
+# -- citations -------------------------------------------------------------------------------------------
+ANSWER = ("FastPhone: FastPhone runs a 7B model at 11 tokens per second on a smartphone [1]. "
+          "Gardens are nice [2].\n\nAlso, flash offloading helps [1][2].")
+
+
+def test_sentences_citing_and_numbers() -> None:
+    assert cited_numbers(ANSWER) == [1, 2]
+    assert sentences_citing(ANSWER, 1) == ["FastPhone: FastPhone runs a 7B model at 11 tokens per second on a "
+                                           "smartphone.", "Also, flash offloading helps."]
+    assert sentences_citing(ANSWER, 3) == []
+    assert strip_lead("FastPhone: runs fast.", PAPER.title) == "runs fast."
+    assert strip_lead("Other: runs fast.", PAPER.title) == "Other: runs fast."
+
+
+def test_best_sentence_is_the_one_with_most_word_overlap() -> None:
+    span = best_sentence(ABSTRACT, sentences_citing(ANSWER, 1))
+    assert span is not None
+    assert ABSTRACT[span[0]:span[1]] == "FastPhone runs a 7B model at 11 tokens per second on a smartphone."
+    span = best_sentence(ABSTRACT, ["offloads neurons to flash"])
+    assert "offloads cold neurons to flash" in ABSTRACT[span[0]:span[1]]
+    assert best_sentence(ABSTRACT, []) is None
+    assert best_sentence(ABSTRACT, ["zebra quantum"]) is None
+
+
+# -- session and export ----------------------------------------------------------------------------------
+def answer_for(question: str, text: str, papers: list[Paper]) -> Answer:
+    evidence = [Evidence(i, p, p.abstract, 0.5 + i / 10) for i, p in enumerate(papers, 1)]
+    cites = sorted({int(n) for n in cited_numbers(text)})
+    return Answer(question, text, "offline", grounded=True, evidence=evidence,
+                  citations=[Citation(n, papers[n - 1].paper_id, papers[n - 1].title) for n in cites])
+
+
+def test_message_round_trips_through_citations_json() -> None:
+    message = Message.from_answer(answer_for("q?", "A [2].", [PAPER, OTHER]))
+    assert [s.cited for s in message.sources] == [False, True]
+    again = Message.from_row("assistant", message.text, message.citations_json())
+    assert again == message
+    assert Message.from_row("assistant", "t", "not json").sources == []
+    assert Source(3, "id", "T", None, 0.123).label() == "[3] T (n.d.) 0.12"
+
+
+def test_export_renumbers_citations_into_one_reference_list(tmp_path: Path) -> None:
+    papers = {p.paper_id: p for p in (PAPER, OTHER)}
+    first = Message.from_answer(answer_for("Phones?", "Fast [1]. Also [2].", [PAPER, OTHER]))
+    # the second answer numbers the same papers the other way round
+    second = Message.from_answer(answer_for("Gardens?", "Gardens [1]. Phones [2].", [OTHER, PAPER]), partial=True)
+    msgs = [Message("user", "Phones?"), first, Message("user", "Gardens?"), second]
+    text = conversation_markdown("Review", msgs, papers.get)
+    assert text.startswith("# Review\n")
+    assert "## Phones?" in text and "Fast [1]. Also [2]." in text
+    assert "Gardens [2]. Phones [1]." in text  # renumbered to the document's list
+    assert "*(stopped)*" in text
+    refs = text.split("## References", 1)[1]
+    assert "[1] A. One, B. Two, C. Three et al. *FastPhone: LLM Inference on a Smartphone*. 2024. " \
+           "https://doi.org/10.1/fp" in refs
+    assert "[2] *Other Paper*. n.d." in refs
+    target = write_export(tmp_path / "r.md", text)
+    assert target.read_text(encoding="utf-8") == text
+    with pytest.raises(ExportError, match="already exists"):
+        write_export(tmp_path / "r.md", "new")
+    write_export(tmp_path / "r.md", "new", force=True)
+    assert (tmp_path / "r.md").read_text() == "new"
+    with pytest.raises(ExportError, match="is a directory"):
+        write_export(tmp_path, "x")
+    with pytest.raises(ExportError, match="cannot write"):
+        write_export(tmp_path / "missing" / "r.md", "x")
+
+
+def test_input_history_recall() -> None:
+    h = InputHistory()
+    assert h.previous("draft") is None
+    h.add("one")
+    h.add("two")
+    h.add("two")  # consecutive duplicates collapse
+    assert h.previous("typing") == "two"
+    assert h.previous("two") == "one"
+    assert h.previous("one") == "one"  # stays at the oldest
+    assert h.next() == "two"
+    assert h.next() == "typing"  # back to what was being typed
+    assert h.next() is None
