@@ -32,6 +32,7 @@ from ..models import Answer, Filters
 from ..retrieval import search
 from ..settings import Settings
 from .citing import best_sentence, cited_numbers, sentences_citing, strip_lead
+from . import review_commands  # noqa: F401  (registers /compare and /draft)
 from .commands import REGISTRY, CommandError, describe_filters, is_command
 from .export import conversation_markdown, write_export
 from .history import History, default_title
@@ -107,6 +108,7 @@ class LitreviewApp(App[None]):
         self.store_view = StoreView(store, self.settings)
         self.engine = engine  # "auto" | "offline" | "llm"
         self.filters = Filters()
+        self.last_draft: Any = None  # the result of the last /draft, for /export
         self.history: History | None = None
         self.conversation_id: int | None = None
         self.conversation_title = ""
@@ -553,6 +555,7 @@ class LitreviewApp(App[None]):
         self.conversation_title = ""
         self.messages = []
         self.current_answer = None
+        self.last_draft = None
         self.show_sources([], None)
         self.sub_title = "new conversation"
         await self._welcome()
@@ -617,6 +620,11 @@ class LitreviewApp(App[None]):
 
     # -- export -------------------------------------------------------------------------------------
     def export_conversation(self, path: str, force: bool = False) -> Path:
+        """The last /draft (with a .bib beside it) if there is one, else the conversation."""
+        if self.last_draft is not None:
+            from .review_commands import export_draft
+
+            return export_draft(self, path, force=force)
         if not self.messages:
             raise CommandError("nothing to export yet: ask a question first")
         title = self.conversation_title or default_title(self.messages[0].text)
