@@ -102,11 +102,12 @@ def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 # -- commands ------------------------------------------------------------------------------------
-def open_store(ensure: bool = True):  # type: ignore[no-untyped-def]
-    """The store; an empty one is first filled with the bundled corpus (said on stderr)."""
+def open_store(ensure: bool = True, settings=None):  # type: ignore[no-untyped-def]
+    """The store (for the CLI and the TUI); an empty one is first filled with the bundled corpus, and one
+    whose papers were embedded by another model is re-embedded, both said on stderr."""
     from .store import Store, bundled_corpus
 
-    store = Store.open()
+    store = Store.open(settings)
     if ensure and len(store) == 0 and store.settings.chroma_url and store.vectors.count():
         from .errors import StoreError
 
@@ -115,12 +116,14 @@ def open_store(ensure: bool = True):  # type: ignore[no-untyped-def]
                          "(vectors already on the server are reused, not recomputed)")
     if ensure and len(store) == 0:
         print("litreview: the store is empty; ingesting the bundled corpus first...", file=sys.stderr)
-        report = store.ingest(bundled_corpus(), progress=progress_printer())
+        with progress_printer() as progress:
+            report = store.ingest(bundled_corpus(), progress=progress)
         print(f"litreview: {report.added} papers ingested in {report.seconds:.1f} s", file=sys.stderr)
     elif ensure and store.needs_reembedding():
         print(f"litreview: embedding model changed to {store.embedder_id}; re-embedding "
               f"{store.needs_reembedding()} papers...", file=sys.stderr)
-        store.reembed(progress=progress_printer())
+        with progress_printer() as progress:
+            store.reembed(progress=progress)
     return store
 
 
