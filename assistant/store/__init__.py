@@ -133,11 +133,15 @@ class Store:
         the next write cleans up exactly those papers' vectors (never anyone else's, which matters
         on a shared Chroma server)."""
         self.catalogue.set_meta("pending", json.dumps([paper.paper_id for paper, _, _ in to_write]))
+        before = self.catalogue.hashes_for(paper.paper_id for paper, _, _ in to_write)
         self.vectors.add(ids, vectors, texts, metas)
         with self.catalogue.transaction():
             for paper, ehash, _ in to_write:
                 self.catalogue.upsert(paper, ehash, self.embedder_id)
-        self.vectors.delete_superseded([(paper.paper_id, ehash) for paper, ehash, _ in to_write])
+        # Only papers that had vectors under another text or model have anything to drop.
+        self.vectors.delete_superseded([(paper.paper_id, ehash) for paper, ehash, _ in to_write
+                                        if paper.paper_id in before and before[paper.paper_id][1:] != (
+                                            ehash, self.embedder_id)])
         self.catalogue.set_meta("pending", "[]")
 
     def recover(self) -> int:

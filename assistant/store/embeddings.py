@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -31,7 +32,8 @@ class Embedder(Protocol):
     dim: int
     window: int  # tokens the model sees; longer text must be split
 
-    def embed(self, texts: list[str]) -> np.ndarray: ...  # (n, dim) float32, unit rows
+    def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray: ...
+    # (n, dim) float32 unit rows; progress(done, total) after each internal batch
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -89,7 +91,8 @@ class MiniLMEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Unit-length embeddings. All texts are sorted by length first, so each batch pads little."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
@@ -111,6 +114,8 @@ class MiniLMEmbedder:
                 raise EmbeddingError(f"the embedding model failed: {exc}") from exc
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[idx] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+            if progress:
+                progress(min(start + self.batch_size, len(order)), len(order))
         return out
 
 
@@ -132,7 +137,7 @@ class OpenAIEmbedder:
 
         return count_tokens(text)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         import openai
 
         try:
@@ -140,6 +145,8 @@ class OpenAIEmbedder:
             for start in range(0, len(texts), 256):
                 resp = self._client.embeddings.create(model=self.model, input=texts[start:start + 256])
                 rows.extend(item.embedding for item in resp.data)
+                if progress:
+                    progress(len(rows), len(texts))
         except openai.OpenAIError as exc:
             raise EmbeddingError(f"embedding endpoint failed: {exc.__class__.__name__}: {exc}") from exc
         arr = np.asarray(rows, np.float32)

@@ -121,12 +121,11 @@ def plan(papers: dict[str, Paper], store, report: IngestReport,  # type: ignore[
         if content == paper.content_hash and not needs_vectors:
             report.unchanged += pid not in added_now  # a later copy of a paper added in this run: a duplicate
             continue
-        if pid in added_now:
-            pass
-        elif content == paper.content_hash:
-            report.reembedded += 1
-        else:
-            report.updated += 1
+        if pid not in added_now:  # (a later copy of a paper added in this run was counted as a duplicate)
+            if content == paper.content_hash:
+                report.reembedded += 1
+            else:
+                report.updated += 1
         to_write.append((paper, ehash, needs_vectors))
     return to_write
 
@@ -157,15 +156,11 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     missing = [i for i, row in enumerate(rows) if row is None]
     report.cached_passages = len(texts) - len(missing)
     report.embedded_passages = len(missing)
-    step = 32
-    for start in range(0, len(missing), step):
-        if progress:
-            progress("embedding", start, len(missing))
-        batch = missing[start:start + step]
-        for i, vec in zip(batch, embedder.embed([texts[i] for i in batch])):
+    if missing:
+        fresh = embedder.embed([texts[i] for i in missing],
+                               progress=(lambda done, total: progress("embedding", done, total)) if progress else None)
+        for i, vec in zip(missing, fresh):
             rows[i] = vec
-    if progress and missing:
-        progress("embedding", len(missing), len(missing))
     vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
     return ids, vectors, texts, metas
 

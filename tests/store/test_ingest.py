@@ -147,11 +147,11 @@ def test_interrupted_batched_ingest_resumes_to_the_same_state(tmp_path: Path,
     real_embed = store.embedder.embed
     calls = {"n": 0}
 
-    def dies_on_second_batch(texts: list[str]):  # type: ignore[no-untyped-def]
+    def dies_on_second_batch(texts: list[str], progress=None):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] > 1:
             raise KeyboardInterrupt  # the user pressed Ctrl-C during the second batch
-        return real_embed(texts)
+        return real_embed(texts, progress)
 
     monkeypatch.setattr(store.embedder, "embed", dies_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
