@@ -99,6 +99,7 @@ def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,  #
     from .retrieval import search
 
     scores = RetrievalScores()
+    store.forget_queries()  # every mode pays for its query embeddings in the latency figures
     for q in questions:
         if q.refuse or not q.gold:
             continue

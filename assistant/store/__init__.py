@@ -63,6 +63,10 @@ class Store:
             cache[text] = self.embedder.embed([text])[0]
         return cache[text]
 
+    def forget_queries(self) -> None:
+        """Drop remembered query vectors (so a timing includes the embedding again)."""
+        self.__dict__.pop("_query_vectors", None)
+
     @property
     def embedder_id(self) -> str:
         from .embeddings import MINILM_ID
