@@ -21,6 +21,8 @@ demo: install
 	$(VENV)/bin/litreview ingest
 	$(VENV)/bin/litreview search "lightweight detector for cracks and potholes in roads" -k 3
 	$(VENV)/bin/litreview search "can I run a chatbot bigger than my phone's memory?" -k 3
+	$(VENV)/bin/litreview ask "how many tokens per second does PowerInfer-2 generate for TurboSparse-Mixtral-47B on a smartphone?"
+	$(VENV)/bin/litreview compare "real-time object detection" -k 3
 
 test: install
 	$(PY) -m pytest
