@@ -109,8 +109,8 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,  # ty
     if diverse and len(kept) > k:
         kept = mmr(store, kept, k)
     kept = kept[:k]
-    texts = store.vectors.texts([c.chunk_id for _, _, c in kept if c.chunk_id]) if mode != "lexical" else {}
-    return [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity, passage=texts.get(c.chunk_id, ""))
+    return [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity,
+                passage=store.passage_text(papers[pid], c.chunk_id) if c.chunk_id else "")
             for pid, score, c in kept]
 
 

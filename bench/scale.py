@@ -48,7 +48,7 @@ def synthetic_store(home: Path, size: int, seed_store: Store) -> float:
     made = len(seeds)
     while made < size:
         n = min(BATCH, size - made)
-        to_write, ids, texts, metas = [], [], [], []
+        to_write, ids, metas = [], [], []
         for i in range(n):
             title = " ".join(rng.choices(title_words, k=rng.randint(6, 12))) + f" {made + i}"
             abstract = ". ".join(rng.choices(sentences, k=8)) + "."
@@ -57,13 +57,12 @@ def synthetic_store(home: Path, size: int, seed_store: Store) -> float:
             to_write.append((paper, ehash, True))
             for k in range(2):
                 ids.append(f"{paper.paper_id}:{ehash}:{k}")
-                texts.append(f"{title}. {abstract[:400]}")
                 metas.append({"paper_id": paper.paper_id, "embed_hash": ehash, "source": paper.source,
                               "year": paper.year})
         vecs = base[nrng.integers(0, len(base), len(ids))] + nrng.normal(0, 0.05, (len(ids), base.shape[1]))
         vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
         with store.write_lock():
-            store.commit(to_write, ids, vecs, texts, metas)
+            store.commit(to_write, ids, vecs, metas)
         made += n
     _ = store.lexical  # build and save the BM25 index once
     return time.perf_counter() - start

@@ -63,6 +63,16 @@ class Store:
             cache[text] = self.embedder.embed([text])[0]
         return cache[text]
 
+    def passage_text(self, paper: Paper, chunk_id: str) -> str:
+        """The text of passage ``<paper_id>:<hash>:<n>`` (Chroma keeps no documents: writes are 2x faster)."""
+        from .passages import passages
+
+        try:
+            n = int(chunk_id.rsplit(":", 1)[1])
+            return passages(paper, self.embedder.count_tokens, self.embedder.window)[n]
+        except (IndexError, ValueError):
+            return ""
+
     def forget_queries(self) -> None:
         """Drop remembered query vectors (so a timing includes the embedding again)."""
         self.__dict__.pop("_query_vectors", None)
@@ -129,8 +139,7 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def commit(self, to_write, ids: list[str], vectors: np.ndarray, texts: list[str],  # type: ignore[no-untyped-def]
-               metas: list[dict]) -> None:
+    def commit(self, to_write, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:  # type: ignore[no-untyped-def]
         """Write new vectors, commit the catalogue, then drop the vectors the new rows superseded.
 
         The batch's paper ids are recorded as pending first: if the process dies before the end,
@@ -138,7 +147,7 @@ class Store:
         on a shared Chroma server)."""
         self.catalogue.set_meta("pending", json.dumps([paper.paper_id for paper, _, _ in to_write]))
         before = self.catalogue.hashes_for(paper.paper_id for paper, _, _ in to_write)
-        self.vectors.add(ids, vectors, texts, metas)
+        self.vectors.add(ids, vectors, metas)
         with self.catalogue.transaction():
             for paper, ehash, _ in to_write:
                 self.catalogue.upsert(paper, ehash, self.embedder_id)
@@ -192,7 +201,7 @@ class Store:
             to_write = [(p, embed_hash(p), True) for p in papers.values()]
             for start in range(0, len(to_write), self.settings.ingest_batch):
                 batch = to_write[start:start + self.settings.ingest_batch]
-                ids, vectors, texts, metas = embed_passages(batch, self, report, progress)
-                self.commit(batch, ids, vectors, texts, metas)
+                ids, vectors, metas = embed_passages(batch, self, report, progress)
+                self.commit(batch, ids, vectors, metas)
             report.reembedded = len(to_write)
         return report

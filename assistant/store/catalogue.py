@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS papers (
     seq          INTEGER NOT NULL     -- insertion order, for stable listing
 );
 CREATE INDEX IF NOT EXISTS papers_title ON papers(title COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS papers_seq ON papers(seq);  -- MAX(seq) per insert would otherwise scan
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 

@@ -162,7 +162,7 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
         for i, vec in zip(missing, fresh):
             rows[i] = vec
     vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
-    return ids, vectors, texts, metas
+    return ids, vectors, metas
 
 
 BATCH = 1000
@@ -183,8 +183,8 @@ def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str |
                 def step(stage: str, n: int, of: int, base: int = done, size: int = len(batch)) -> None:
                     if progress:
                         progress("ingesting", base + (size * n) // max(of, 1), total)
-                ids, vectors, texts, metas = embed_passages(to_write, store, report, step, use_cache)
-                store.commit(to_write, ids, vectors, texts, metas)
+                ids, vectors, metas = embed_passages(to_write, store, report, step, use_cache)
+                store.commit(to_write, ids, vectors, metas)
             done += len(batch)
             if progress:
                 progress("ingesting", done, total)

@@ -65,11 +65,12 @@ class VectorIndex:
     def count(self) -> int:
         return int(self._col.count())
 
-    def add(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
+    def add(self, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:
+        """Store passage vectors. No documents: Chroma would full-text index them (2x slower writes), and
+        the passage text is recomputed from the catalogue when shown."""
         for start in range(0, len(ids), ADD_BATCH):
             end = start + ADD_BATCH
-            self._col.upsert(ids=ids[start:end], embeddings=vectors[start:end], documents=texts[start:end],
-                             metadatas=metas[start:end])
+            self._col.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metas[start:end])
 
     def delete_superseded(self, current: list[tuple[str, str]], batch: int = 500) -> None:
         """Delete chunks of these papers whose embed_hash is not the current one."""
@@ -113,13 +114,6 @@ class VectorIndex:
             raise StoreError(f"vector search failed: {exc}") from exc
         return [ChunkHit(cid, cid.split(":", 1)[0], 1.0 - float(dist))
                 for cid, dist in zip(res["ids"][0], res["distances"][0])]
-
-    def texts(self, chunk_ids: list[str]) -> dict[str, str]:
-        """Passage text by chunk id."""
-        if not chunk_ids:
-            return {}
-        got = self._col.get(ids=chunk_ids, include=["documents"])
-        return dict(zip(got["ids"], got["documents"] or []))
 
     def vectors_for(self, paper_ids: list[str]) -> dict[str, np.ndarray]:
         """Mean passage vector of each paper (unit length), for diversity and clustering."""
