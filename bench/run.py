@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))  # the OpenAI-compatible test server
 
 from assistant.evaluation import load_sets  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -178,6 +179,8 @@ def bench_search(home: Path, quick: bool) -> None:
     out()
     out(f"p50 {ms(p50(asks))}, p95 {ms(p95(asks))} (the hybrid search inside it: p50 {ms(p50(hybrid))}).")
     out()
+    llm_overhead(store, questions, p50(hybrid))
+    tui_startup(home)
     n = 3 if quick else 7
     out(f"## Whole processes (median of {n}; peak RSS)")
     out()
@@ -196,6 +199,70 @@ def bench_search(home: Path, quick: bool) -> None:
         out(f"| {label} | {p50([r[0] for r in runs]):.2f} s | {max(r[1] for r in runs) / 1024:.0f} MB |")
     imp = timed(lambda: subprocess.run([sys.executable, "-c", "import chromadb"]), n)
     out(f"| baseline: python -c 'import chromadb' | {p50(imp):.2f} s | - |")
+    out()
+
+
+def llm_overhead(store: Store, questions: list[str], search_p50: float) -> None:
+    """The answer pipeline's own cost on the LLM path: everything but retrieval and the model's time."""
+    import dataclasses
+
+    from llm_server import FakeOpenAIServer, Reply
+
+    from assistant.engines.answer import ask
+    from assistant.engines.llm import LLMClient
+
+    with FakeOpenAIServer(default=Reply.text("It is fast [1]. It is also small [2].", usage=True)) as server:
+        settings = dataclasses.replace(store.settings, openai_base_url=server.base_url, openai_api_key="sk-bench")
+        llm_store = Store.open(settings)
+        client = LLMClient(settings)
+        ask(llm_store, "warm up question about video generation", engine="llm", llm=client)
+        model_times: list[float] = []
+
+        class Timed:  # the model's share: the HTTP round trip as the client sees it
+            def complete(self, *a, **kw):  # type: ignore[no-untyped-def]
+                start = time.perf_counter()
+                result = client.complete(*a, **kw)
+                model_times.append(time.perf_counter() - start)
+                return result
+
+        totals, beyond_model = [], []
+        for question in questions:
+            before = len(model_times)
+            start = time.perf_counter()
+            ask(llm_store, question, engine="llm", llm=Timed())
+            totals.append(time.perf_counter() - start)
+            if len(model_times) > before:  # refused questions never reach the model
+                beyond_model.append(totals[-1] - model_times[-1])
+    overhead = p50(beyond_model) - search_p50
+    out("## Ask, LLM path, against a local OpenAI-compatible test server (instant replies)")
+    out()
+    out(f"total p50 {ms(p50(totals))} over {len(totals)} questions ({len(beyond_model)} reached the model); "
+        f"HTTP round trip to the server p50 {ms(p50(model_times))}; time beyond the model p50 "
+        f"{ms(p50(beyond_model))}, of which hybrid search p50 {ms(search_p50)}: the pipeline's own overhead "
+        f"(evidence, token budget, prompt, citation check) is about {ms(overhead)} per answer.")
+    out()
+
+
+def tui_startup(home: Path) -> None:
+    """Launch to an interactive prompt, headless (textual's test driver), on an existing store."""
+    import asyncio
+
+    from assistant.tui.app import LitreviewApp
+
+    async def once() -> float:
+        start = time.perf_counter()
+        app = LitreviewApp(store_at(home), warm_up=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            elapsed = time.perf_counter() - start
+        return elapsed
+
+    times = [asyncio.run(once()) for _ in range(3)]
+    out("## Terminal UI")
+    out()
+    out(f"Launch to an interactive prompt (app constructed, first screen composed and idle; headless driver; the "
+        f"model and Chroma then load in the background): p50 {ms(p50(times))} over 3 launches, in-process after "
+        "imports.")
     out()
 
 
