@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,15 +52,14 @@ def synthetic_jsonl(path: Path, n: int) -> None:
                                  "update_date": f"20{rng.randint(15, 25)}-01-01"}) + "\n")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="10000,100000")
-    args = parser.parse_args()
-    print("| papers | file | ingest wall | peak RSS |")
-    print("|---|---|---|---|")
+def bench_ingest_memory(sizes: list[int], out: Callable[[str], None]) -> None:
+    out("## Ingest memory: real `litreview ingest` of synthetic arXiv JSONL (see bench/ingest_memory.py)")
+    out("")
+    out("| papers | file | ingest wall | peak RSS |")
+    out("|---|---|---|---|")
     rows = []
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAIServer() as server:
-        for n in [int(x) for x in args.sizes.split(",")]:
+        for n in sizes:
             data = Path(tmp) / f"arxiv-{n}.jsonl"
             synthetic_jsonl(data, n)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LITREVIEW_"))}
@@ -73,9 +73,19 @@ def main() -> None:
             assert summary["added"] == n, proc.stderr[-500:]
             rss = int(proc.stderr.strip().splitlines()[-1]) / 1024
             rows.append(rss)
-            print(f"| {n:,} | {data.stat().st_size / 1e6:.0f} MB | {wall:.0f} s | {rss:.0f} MB |", flush=True)
+            out(f"| {n:,} | {data.stat().st_size / 1e6:.0f} MB | {wall:.0f} s | {rss:.0f} MB |")
     if len(rows) > 1:
-        print(f"\nPeak RSS ratio, largest / smallest corpus: {rows[-1] / rows[0]:.2f}x")
+        out("")
+        out(f"Peak RSS, largest / smallest corpus: {rows[-1] / rows[0]:.2f}x "
+            f"(batches of {os.environ.get('LITREVIEW_INGEST_BATCH', '1000')} papers).")
+    out("")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    args = parser.parse_args()
+    bench_ingest_memory([int(x) for x in args.sizes.split(",")], lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":

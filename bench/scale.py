@@ -33,11 +33,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5000
 
 
-def synthetic_store(home: Path, size: int, seed_store: Store) -> float:
-    """Fill ``home`` with ``size`` papers (the seeds + synthetic ones); returns seconds spent."""
+def env_for(home: Path, chroma_url: str | None) -> dict[str, str]:
+    env = {"LITREVIEW_HOME": str(home)}
+    if chroma_url:
+        env["LITREVIEW_CHROMA_URL"] = chroma_url
+    return env
+
+
+def synthetic_store(home: Path, size: int, seed_store: Store, chroma_url: str | None = None) -> float:
+    """Fill ``home`` (and the server, if given) with ``size`` papers, seeds included; returns seconds spent."""
     rng = random.Random(size)
     nrng = np.random.default_rng(size)
-    store = Store.open(Settings.load({"LITREVIEW_HOME": str(home)}))
+    store = Store.open(Settings.load(env_for(home, chroma_url)))
     start = time.perf_counter()
     store.ingest(bundled_corpus())
     seeds = list(seed_store.catalogue.iter_papers())
@@ -73,7 +80,10 @@ import statistics, sys, time
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.retrieval import search
-store = Store.open(Settings.load({"LITREVIEW_HOME": sys.argv[1]}))
+env = {"LITREVIEW_HOME": sys.argv[1]}
+if len(sys.argv) > 3:
+    env["LITREVIEW_CHROMA_URL"] = sys.argv[3]
+store = Store.open(Settings.load(env))
 qs = [l.strip() for l in open(sys.argv[2]) if l.strip()]
 search(store, "warm up")
 times = []
@@ -84,24 +94,55 @@ print(statistics.median(times), sorted(times)[int(0.95 * len(times)) - 1], hwm)
 """
 
 
-def bench_scale(tmp: Path, sizes: list[int], out: Callable[[str], None]) -> None:
+def chroma_server(path: Path) -> tuple[subprocess.Popen, str]:
+    """A real `chroma run` on 127.0.0.1 (a free port), ready to answer."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path", str(path), "--host",
+                             "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma run did not start")
+
+
+def bench_scale(tmp: Path, sizes: list[int], out: Callable[[str], None], server: bool = False) -> None:
     from assistant.evaluation import load_sets
 
     seed_home = tmp / "default"
     seed_store = Store.open(Settings.load({"LITREVIEW_HOME": str(seed_home)}))
     qfile = tmp / "questions.txt"
     qfile.write_text("\n".join(q.question for qs in load_sets().values() for q in qs))
-    out("## Scale curve (embedded store; synthetic corpora, see bench/scale.py)")
-    out("")
-    out("| papers | build | search p50 | search p95 | searcher peak RSS | data dir |")
-    out("|---|---|---|---|---|---|")
-    for size in [460, *sizes]:
-        home = seed_home if size == 460 else tmp / f"scale-{size}"
-        build = 0.0 if size == 460 else synthetic_store(home, size, seed_store)
-        res = subprocess.run([sys.executable, "-c", PROBE, str(home), str(qfile)], capture_output=True, text=True,
-                             cwd=ROOT)
-        p50, p95, hwm = res.stdout.split()
-        disk = sum(f.stat().st_size for f in home.rglob("*") if f.is_file()) / 1e6
-        out(f"| {size:,} | {build:.0f} s | {float(p50) * 1000:.1f} ms | {float(p95) * 1000:.1f} ms | "
-            f"{int(hwm) / 1024:.0f} MB | {disk:.0f} MB |")
-    out("")
+    for mode in ("embedded", "server") if server else ("embedded",):
+        proc, url = chroma_server(tmp / "chroma-server") if mode == "server" else (None, None)
+        out(f"## Scale curve, {mode} store (synthetic corpora, see bench/scale.py)")
+        out("")
+        out("| papers | build | search p50 | search p95 | searcher peak RSS | data dir |")
+        out("|---|---|---|---|---|---|")
+        try:
+            for size in [460, *sizes]:
+                home = tmp / f"{mode}-{size}"
+                if size == 460 and mode == "embedded":
+                    home, build = seed_home, 0.0
+                else:
+                    build = synthetic_store(home, size, seed_store, url)
+                res = subprocess.run([sys.executable, "-c", PROBE, str(home), str(qfile), *([url] if url else [])],
+                                     capture_output=True, text=True, cwd=ROOT)
+                p50, p95, hwm = res.stdout.split()
+                disk = sum(f.stat().st_size for f in home.rglob("*") if f.is_file()) / 1e6
+                out(f"| {size:,} | {build:.0f} s | {float(p50) * 1000:.1f} ms | {float(p95) * 1000:.1f} ms | "
+                    f"{int(hwm) / 1024:.0f} MB | {disk:.0f} MB{' (+ server)' if url else ''} |")
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
+        out("")
