@@ -297,8 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {**COMMANDS, **REVIEW_COMMANDS}[args.command](args)
     except LitreviewError as exc:
-        if args.debug:
-            raise
+        if args.debug:  # the full chain, but a server that echoes the API key must not get it printed
+            import os
+            import traceback
+
+            text = "".join(traceback.format_exception(exc))
+            key = os.environ.get("OPENAI_API_KEY")
+            print(text.replace(key, "<OPENAI_API_KEY>") if key else text, file=sys.stderr, end="")
         print(f"litreview: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

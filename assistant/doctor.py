@@ -35,7 +35,10 @@ def diagnose() -> dict[str, object]:
     except LitreviewError as exc:
         problems.append(str(exc))
     if settings.llm_configured:
-        report["llm"] = f"{settings.llm_model} at {settings.openai_base_url or 'the OpenAI API'}"
+        from .engines.llm import without_credentials
+
+        where = without_credentials(settings.openai_base_url) if settings.openai_base_url else "the OpenAI API"
+        report["llm"] = f"{settings.llm_model} at {where}"
     else:
         report["llm"] = "not configured: the offline engine answers (set OPENAI_API_KEY / OPENAI_BASE_URL)"
     report["api key"] = "set" if settings.openai_api_key else "not set"

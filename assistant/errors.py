@@ -7,6 +7,16 @@ Every message is a sentence a user can act on. The CLI and the TUI render
 from __future__ import annotations
 
 
+def printable(text: object) -> str:
+    """``text`` safe to show on one line of a terminal: control and invisible characters become escapes
+    (a newline as ``\\n``, ESC as ``\\x1b``), so a hostile file name or BibTeX key cannot break the line or
+    drive the terminal."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 class LitreviewError(Exception):
     """Base of every user-facing failure. ``exit_code`` is what the CLI returns."""
 
@@ -29,7 +39,7 @@ class InputError(LitreviewError):
         self.reason = reason
         self.where = where
         location = f"{self.path}:{where}" if where else self.path
-        super().__init__(f"{location}: {reason}")
+        super().__init__(printable(f"{location}: {reason}"))  # file names and entry keys come from strangers
 
 
 class StoreError(LitreviewError):

@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from collections import Counter
 
+from .errors import printable
 from .models import Answer, Hit, Paper
 from .store.ingest import IngestReport
 
@@ -25,10 +26,10 @@ def print_ingest(report: IngestReport, total: int) -> None:
         reasons = Counter(s.reason for s in report.skipped)
         print("skipped:")
         for skip in report.skipped[:20]:
-            print(f"  {skip}")
+            print(f"  {printable(skip)}")  # keys and file names come from the files themselves
         if len(report.skipped) > 20:
             print(f"  ... and {len(report.skipped) - 20} more (" +
-                  "; ".join(f"{n}x {r}" for r, n in reasons.most_common(3)) + ")")
+                  "; ".join(f"{n}x {printable(r)}" for r, n in reasons.most_common(3)) + ")")
     print(f"store: {total} papers")
 
 

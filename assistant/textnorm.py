@@ -37,7 +37,8 @@ _SYMBOL_RE = re.compile(
     "|".join(re.escape(k) + (r"(?![A-Za-z])" if k[-1].isalpha() else "") for k in sorted(_SYMBOLS, key=len, reverse=True))
 )
 _TEXTCMD_RE = re.compile(r"\\(?:textbf|textit|emph|textrm|textsc|texttt|mathrm|mathbf|mathcal|text|url)\s*\{([^{}]*)\}")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\ufeff]")
+# control characters, zero-width marks, and the bidi overrides/isolates that can make a title display reversed
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _WS_RE = re.compile(r"\s+")
 _TAG_RE = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|p|br|jats:[a-z]+)\b[^>]*>", re.I)
 

@@ -28,11 +28,12 @@ class Checked:
 def _numbers(group: str) -> list[int]:
     out: list[int] = []
     for part in re.split(r"\s*[,;]\s*", group):
-        if re.search(r"[-–]", part):
-            lo, hi = (int(x) for x in re.split(r"\s*[-–]\s*", part))
+        bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part)]
+        if len(bounds) == 2:
+            lo, hi = bounds
             out.extend(range(lo, hi + 1) if 0 < hi - lo < 20 else [lo, hi])
-        else:
-            out.append(int(part))
+        else:  # one number, or a chain like 1-2-3 that is no range: each number as written
+            out.extend(bounds)
     return out
 
 
@@ -48,6 +49,8 @@ def check_citations(text: str, evidence: list[Evidence]) -> Checked:
         return "".join(f"[{n}]" for n in good)
 
     cleaned = MARKER_RE.sub(rewrite, text)
+    while (again := MARKER_RE.sub(rewrite, cleaned)) != cleaned:  # removing "[7]" from "[[7]9]" makes "[9]"
+        cleaned = again
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
     cited = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", cleaned)))
     citations = [Citation(n, by_n[n].paper.paper_id, by_n[n].paper.title) for n in sorted(cited)]

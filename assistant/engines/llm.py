@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
     M = TypeVar("M", bound=BaseModel)
 
-OPENAI_URL = "https://api.openai.com/v1"
 _POLL = 0.05  # seconds between checks of the stop event while waiting for the next chunk
 _KEYLIKE = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-*.]{4,}")
 
@@ -64,6 +63,14 @@ class _NotCompatible(Exception):
     """The endpoint answered, but not with an OpenAI chat completion."""
 
 
+def without_credentials(url: str) -> str:
+    """``url`` with any user:password part removed, for messages and reports."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
+    return urlunsplit(parts)
+
+
 class LLMClient:
     """Chat with the configured endpoint: streamed text (:meth:`complete`) or a pydantic object (:meth:`structured`)."""
 
@@ -80,7 +87,8 @@ class LLMClient:
             pass
         self.settings = settings
         self.model = settings.llm_model
-        self.base_url = (settings.openai_base_url or OPENAI_URL).rstrip("/")
+        # None: the openai client's own default endpoint (OpenAI), used only when a key is configured.
+        self.base_url = settings.openai_base_url.rstrip("/") if settings.openai_base_url else None
         self._secret = settings.openai_api_key or ""
         self.last_usage: dict[str, Any] | None = None
         self.chat = ChatOpenAI(
@@ -99,10 +107,7 @@ class LLMClient:
     @property
     def shown_url(self) -> str:
         """The base URL without any user:password part."""
-        parts = urlsplit(self.base_url)
-        if parts.username or parts.password:
-            parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
-        return urlunsplit(parts)
+        return without_credentials(self.base_url) if self.base_url else "the OpenAI API"
 
     # -- plain text --------------------------------------------------------------------------
     def complete(self, system: str, user: str, on_token: Callable[[str], None] | None = None,

@@ -31,6 +31,11 @@ def check_file(path: Path) -> None:
         raise InputError(path, f"cannot read ({exc.strerror})") from exc
     if size == 0:
         raise InputError(path, "file is empty")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:  # e.g. no read permission
+        raise InputError(path, f"cannot read ({exc.strerror or exc})") from exc
 
 
 def sniff_encoding(path: Path, forced: str | None = None) -> str:
@@ -58,7 +63,8 @@ def sniff_encoding(path: Path, forced: str | None = None) -> str:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
+        # not just a character cut at the sniff boundary (a Latin-1 "é" near the end of a small file counts)
+        if exc.start < len(head) - 4 or exc.reason != "unexpected end of data":
             return "cp1252" if _looks_cp1252(head) else "latin-1"
     return "utf-8"
 
@@ -80,8 +86,42 @@ def iter_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[int, s
             for lineno, line in enumerate(fh, start=1):
                 yield lineno, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
+        line = _bad_line(path, enc) or lineno + 1  # the reader decodes ahead: find the line itself
         raise InputError(path, f"not valid {enc} text ({exc.reason}); "
-                               "re-save it as UTF-8 or pass --encoding", f"{lineno + 1}") from exc
+                               "re-save it as UTF-8 or pass --encoding", f"{line}") from exc
+    except (UnicodeError, LookupError) as exc:  # e.g. --encoding utf-32 without a BOM, or --encoding rot13
+        raise InputError(path, f"cannot be read as {enc} text ({exc}); "
+                               "re-save it as UTF-8 or pass another --encoding", f"{lineno + 1}") from exc
+
+
+def _bad_line(path: Path, enc: str) -> int | None:
+    """The line holding the first undecodable bytes (the text reader decodes ahead, in 8 KB blocks).
+
+    Only for encodings where a newline is the byte 0x0A (UTF-8, Latin-1, cp1252, ...); lines are
+    counted as the text reader counts them (\\n, \\r\\n or a lone \\r)."""
+    try:
+        if b"\n".decode(enc) != "\n":
+            return None
+    except (UnicodeError, LookupError):
+        return None
+    decoder = codecs.getincrementaldecoder(enc)()
+    line = last = 1
+    with path.open("rb") as fh:
+        for raw in fh:
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as exc:
+                return line + _breaks(raw[:exc.start])
+            last, line = line, line + _breaks(raw)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return last  # the file ends inside a character
+    return None
+
+
+def _breaks(data: bytes) -> int:
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:

@@ -97,9 +97,9 @@ def _record(block: Block, source: str, line: int) -> Record | None:
         if clash:
             return Skip(source, f"entry {entry.key} (line {line})",
                         f"has more than one {' and '.join(sorted(clash))} field")
-        return _paper(entry, source)  # harmless duplicates (note, keywords): first one wins
+        return _paper(entry, source, line)  # harmless duplicates (note, keywords): first one wins
     if isinstance(block, MiddlewareErrorBlock) and isinstance(block.ignore_error_block, Entry):
-        return _paper(block.ignore_error_block, source)  # e.g. an undefined @string macro
+        return _paper(block.ignore_error_block, source, line)  # e.g. an undefined @string macro
     if isinstance(block, ParsingFailedBlock):
         raw = block.raw or ""
         kind, match = _ENTRY_START.match(raw), _KEY_RE.search(raw)
@@ -108,7 +108,7 @@ def _record(block: Block, source: str, line: int) -> Record | None:
         key = match.group(1) if match else "?"
         return Skip(source, f"entry {key} (line {line})", f"malformed or truncated entry ({_why(block.error)})")
     if isinstance(block, Entry) and block.entry_type.lower() not in _NOT_ENTRIES:
-        return _paper(block, source)
+        return _paper(block, source, line)
     return None
 
 
@@ -117,11 +117,11 @@ def _why(error: Exception) -> str:
     return re.sub(r"\s+", " ", str(reason)).strip().rstrip(".")
 
 
-def _paper(entry: Entry, source: str) -> Record:
+def _paper(entry: Entry, source: str, line: int = 0) -> Record:
     fields: dict[str, str] = {}
     for field in entry.fields:  # first value wins; keys are case-insensitive in BibTeX
         fields.setdefault(field.key.lower(), str(field.value) if field.value is not None else "")
-    where = f"entry {entry.key}"
+    where = f"entry {entry.key}" if entry.key else f"entry with no key (line {line})"
     title, abstract = fields.get("title", ""), fields.get("abstract", "")
     if not clean_text(title):
         return Skip(source, where, "no title")

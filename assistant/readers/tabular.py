@@ -73,7 +73,9 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[Record]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header) or any(cell.strip() for cell in row[len(header):]):
-            yield Skip(source, f"line {start}", f"row has {len(row)} fields but the header has {len(header)}")
+            end = offset + reader.line_num  # a quote left open swallows the lines after it: say which
+            spans = f"; it runs on to line {end} (is a quote left open?)" if end > start else ""
+            yield Skip(source, f"line {start}", f"row has {len(row)} fields but the header has {len(header)}{spans}")
             continue
         fields: dict[str, object] = {}
         for name, cell in zip(names, row):

@@ -629,6 +629,9 @@ class LitreviewApp(App[None]):
             raise CommandError("nothing to export yet: ask a question first")
         title = self.conversation_title or default_title(self.messages[0].text)
         text = conversation_markdown(title, self.messages, self.store.get)
+        key = self.settings.openai_api_key
+        if key and len(key) >= 4:  # as in the saved history: a key pasted into a question is blanked out
+            text = text.replace(key, "[redacted]")
         target = write_export(path, text, force=force)
         self.notify(f"exported {len(self.messages)} messages to {target}")
         return target
