@@ -15,7 +15,15 @@ from ..review.compare import compare
 from ..review.draft import draft
 from ..review.export import check_destination, comparison_to_markdown, draft_to_markdown, to_bibtex, write_output
 from .commands import REGISTRY
-from .session import Source
+from .session import Message, Source
+
+
+def _remember(app: Any, command: str, markdown: str, sources: list[Source]) -> None:
+    """Save the command and its result in the conversation, so reopening it shows them again."""
+    app._save_message(Message("user", command))
+    reply = Message("assistant", markdown, sources=sources, question=command)
+    app._save_message(reply, app.conversation_id)
+    app.messages.append(reply)
 
 
 def _engine(app: Any) -> str:
@@ -28,9 +36,11 @@ def _compare(app: Any, args: str) -> None:
     app.say(f"Comparing papers on **{args.strip()}** ...")
 
     def show(result: Any) -> None:
-        app.say(comparison_to_markdown(result))
-        app.show_sources([Source(r.n, r.paper_id, r.title, cited=True) for r in result.rows],
-                         f"/compare {args.strip()}", title="Compared")
+        markdown = comparison_to_markdown(result)
+        sources = [Source(r.n, r.paper_id, r.title, cited=True) for r in result.rows]
+        app.say(markdown)
+        app.show_sources(sources, f"/compare {args.strip()}", title="Compared")
+        _remember(app, f"/compare {args.strip()}", markdown, sources)
 
     app.run_background(lambda: compare(app.store_view, query=args, engine=_engine(app)), show)
 
@@ -42,9 +52,11 @@ def _draft(app: Any, args: str) -> None:
 
     def show(result: Any) -> None:
         app.last_draft = result
-        app.say(draft_to_markdown(result) + "\n\n_Save it with `/export review.md` (writes review.bib too)._")
-        app.show_sources([Source(r.n, r.paper_id, r.title, r.year, cited=True) for r in result.references],
-                         f"/draft {args.strip()}", title="References")
+        markdown = draft_to_markdown(result)
+        sources = [Source(r.n, r.paper_id, r.title, r.year, cited=True) for r in result.references]
+        app.say(markdown + "\n\n_Save it with `/export review.md` (writes review.bib too)._")
+        app.show_sources(sources, f"/draft {args.strip()}", title="References")
+        _remember(app, f"/draft {args.strip()}", markdown, sources)
 
     app.run_background(lambda: draft(app.store_view, args, engine=_engine(app)), show)
 

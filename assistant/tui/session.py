@@ -27,7 +27,8 @@ class Source:
 
     def label(self) -> str:
         year = self.year if self.year else "n.d."
-        return f"[{self.n}] {self.title} ({year}) {self.score:.2f}"
+        score = f" {self.score:.2f}" if self.score else ""  # drafts and comparisons list papers unscored
+        return f"[{self.n}] {self.title} ({year}){score}"
 
     def to_dict(self) -> dict[str, object]:
         return {"n": self.n, "paper_id": self.paper_id, "title": self.title, "year": self.year,

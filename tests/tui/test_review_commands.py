@@ -45,3 +45,21 @@ def test_draft_then_export_writes_markdown_and_matching_bibtex(make_app, tmp_pat
     keys = set(re.findall(r"@([\w-]+)", markdown))
     bib = bibtexparser.parse_string(target.with_suffix(".bib").read_text())
     assert keys and keys == {entry.key for entry in bib.entries}
+
+
+def test_a_draft_is_saved_with_the_conversation(make_app) -> None:
+    from assistant.tui.history import History
+
+    app = make_app(engine="offline")
+
+    async def scenario(pilot) -> None:  # type: ignore[no-untyped-def]
+        await submit(pilot, "/draft video generation")
+
+    run(app, scenario)
+    history = History(app.settings.home / "conversations.sqlite")
+    conversations = history.list()
+    assert conversations, "the draft started a saved conversation"
+    messages = history.messages(conversations[0].id)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    assert messages[0].text == "/draft video generation"
+    assert messages[1].text.startswith("# Literature review: video generation")
