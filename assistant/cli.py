@@ -210,7 +210,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         from .render import print_hits
 
-        print_hits(args.query, hits)
+        print_hits(args.query, hits, passage=lambda h: store.passage_text(h.paper, h.chunk_id) if h.chunk_id else "")
     return 0
 
 

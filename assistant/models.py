@@ -114,7 +114,7 @@ class Hit:
     score: float
     lexical: float = 0.0
     dense: float = 0.0
-    passage: str = ""  # the best-matching chunk of the abstract
+    chunk_id: str = ""  # the best-matching passage (text: Store.passage_text), "" for lexical-only hits
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 
 from .errors import printable
 from .models import Answer, Hit, Paper
@@ -53,7 +54,8 @@ def print_paper(p: Paper) -> None:
     print(textwrap.fill(p.abstract, width=_width()))
 
 
-def print_hits(query: str, hits: list[Hit]) -> None:
+def print_hits(query: str, hits: list[Hit], passage: Callable[[Hit], str] = lambda h: "") -> None:
+    """Ranked results, each with the passage that matched (``passage(hit)``) or the abstract's start."""
     if not hits:
         print(f"no papers match {query!r}")
         return
@@ -61,7 +63,8 @@ def print_hits(query: str, hits: list[Hit]) -> None:
     for rank, h in enumerate(hits, 1):
         print(f"{rank:>2}. {h.paper.title}")
         print(f"    {h.paper.year or '----'} · score {h.score:.3f} · {h.paper.source} · {h.paper.paper_id}")
-        snippet = textwrap.shorten(h.passage.split(". ", 1)[-1] if h.passage else h.paper.abstract,
+        text = passage(h)
+        snippet = textwrap.shorten(text[len(h.paper.title) + 2:] if text else h.paper.abstract,
                                    width=width - 4, placeholder=" ...")
         print(f"    {snippet}")
 

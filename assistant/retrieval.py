@@ -109,8 +109,7 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,  # ty
     if diverse and len(kept) > k:
         kept = mmr(store, kept, k)
     kept = kept[:k]
-    return [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity,
-                passage=store.passage_text(papers[pid], c.chunk_id) if c.chunk_id else "")
+    return [Hit(papers[pid], score, lexical=c.lexical, dense=c.similarity, chunk_id=c.chunk_id)
             for pid, score, c in kept]
 
 

@@ -25,7 +25,7 @@ def main() -> None:
         for rec in read_records(Path(path)):
             if isinstance(rec, Paper) and rec.paper_id not in seen:
                 seen.add(rec.paper_id)
-                texts.extend(passages(rec, embedder.count_tokens, embedder.window))
+                texts.extend(passages(rec, embedder))
     start = time.perf_counter()
     vectors = embedder.embed(texts)
     write_cache(SEED_VECTORS, embedder.model_id, texts, vectors)

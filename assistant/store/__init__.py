@@ -69,7 +69,7 @@ class Store:
 
         try:
             n = int(chunk_id.rsplit(":", 1)[1])
-            return passages(paper, self.embedder.count_tokens, self.embedder.window)[n]
+            return passages(paper, self.embedder)[n]
         except (IndexError, ValueError):
             return ""
 

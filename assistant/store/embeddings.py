@@ -37,6 +37,8 @@ class Embedder(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]: ...
+
 
 def _package_file(package: str, relative: str) -> Path:
     spec = importlib.util.find_spec(package)
@@ -91,6 +93,9 @@ class MiniLMEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
+
     def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Unit-length embeddings. All texts are sorted by length first, so each batch pads little."""
         if not texts:
@@ -136,6 +141,9 @@ class OpenAIEmbedder:
         from ..tokens import count_tokens
 
         return count_tokens(text)
+
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        return [self.count_tokens(t) for t in texts]
 
     def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         import openai

@@ -141,7 +141,7 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     for paper, ehash, needs_vectors in to_write:
         if not needs_vectors:
             continue
-        for n, text in enumerate(passages(paper, embedder.count_tokens, embedder.window)):
+        for n, text in enumerate(passages(paper, embedder)):
             ids.append(f"{paper.paper_id}:{ehash}:{n}")
             texts.append(text)
             meta = {"paper_id": paper.paper_id, "embed_hash": ehash, "source": paper.source}

@@ -8,7 +8,7 @@ window, each prefixed with the title so it carries the paper's topic.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from ..models import Paper
 from ..textnorm import split_sentences
@@ -16,14 +16,22 @@ from ..textnorm import split_sentences
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 
 
-def passages(paper: Paper, count_tokens: Callable[[str], int], window: int) -> list[str]:
-    """Title-prefixed chunks of the abstract, each within ``window`` tokens."""
+class Counts(Protocol):
+    window: int
+
+    def count_tokens_many(self, texts: list[str]) -> list[int]: ...
+
+
+def passages(paper: Paper, embedder: Counts) -> list[str]:
+    """Title-prefixed chunks of the abstract, each within the embedder's window (tokens counted in one batch)."""
     head = f"{paper.title}. "
-    budget = max(32, window - SPECIAL_TOKENS - count_tokens(head))
+    sentences = split_sentences(paper.abstract)
+    head_tokens, *counts = embedder.count_tokens_many([head, *sentences])
+    budget = max(32, embedder.window - SPECIAL_TOKENS - head_tokens)
     chunks: list[list[str]] = [[]]
     used = 0
-    for sentence in split_sentences(paper.abstract):
-        n = count_tokens(sentence) + 1
+    for sentence, tokens in zip(sentences, counts):
+        n = tokens + 1
         if chunks[-1] and used + n > budget:
             chunks.append([])
             used = 0

@@ -41,7 +41,7 @@ def test_tampered_model_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_passages_fit_window_and_cover_the_whole_abstract(embedder: MiniLMEmbedder) -> None:
     paper = next(r for r in read_records(bundled_corpus()[1]) if isinstance(r, Paper))
-    chunks = passages(paper, embedder.count_tokens, embedder.window)
+    chunks = passages(paper, embedder)
     assert len(chunks) >= 2
     assert all(embedder.count_tokens(c) + 2 <= embedder.window for c in chunks)
     assert all(c.startswith(paper.title + ". ") for c in chunks)
@@ -57,7 +57,7 @@ def test_shipped_seed_vectors_match_the_model(embedder: MiniLMEmbedder) -> None:
         for rec in read_records(path):
             if isinstance(rec, Paper) and rec.paper_id not in seen:
                 seen.add(rec.paper_id)
-                texts += passages(rec, embedder.count_tokens, embedder.window)
+                texts += passages(rec, embedder)
     assert all(cache.get(t) is not None for t in texts), "seed_vectors.npz is stale: run `make seed-vectors`"
     sample = texts[::97]
     fresh = embedder.embed(sample)
