@@ -103,7 +103,8 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,  # ty
         fused[pid] = (score, Candidate(pid, lexical=l.lexical if l else 0.0, dense=d.dense if d else 0.0,
                                        similarity=d.similarity if d else 0.0, chunk_id=d.chunk_id if d else ""))
     ranked = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))
-    papers = store.catalogue.get_many(pid for pid, _ in ranked[: max(k * 5, 50)])
+    # With filters, look at every candidate: the best ones may all be filtered out.
+    papers = store.catalogue.get_many(pid for pid, _ in (ranked if wide else ranked[: max(k * 5, 50)]))
     kept = [(pid, score, c) for pid, (score, c) in ranked
             if pid in papers and (filters is None or filters.admits(papers[pid]))]
     if diverse and len(kept) > k:
