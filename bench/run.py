@@ -181,6 +181,7 @@ def bench_search(home: Path, quick: bool) -> None:
     out(f"p50 {ms(p50(asks))}, p95 {ms(p95(asks))} (the hybrid search inside it: p50 {ms(p50(hybrid))}).")
     out()
     llm_overhead(store, questions)
+    review_speed(home)
     tui_startup(home)
     n = 3 if quick else 7
     out(f"## Whole processes (median of {n}; peak RSS)")
@@ -250,6 +251,22 @@ def llm_overhead(store: Store, questions: list[str]) -> None:
     out(f"total p50 {ms(p50(totals))} over {len(totals)} questions ({len(overheads)} reached the model). "
         f"The pipeline's own overhead per answer (evidence, token budget with tiktoken, prompt files, citation "
         f"check; not retrieval, not the model call): p50 {ms(p50(overheads))}, p95 {ms(p95(overheads))}.")
+    out()
+
+
+def review_speed(home: Path) -> None:
+    """Offline compare over 8 papers and draft over 30 papers, warm, in-process."""
+    from assistant.review.compare import compare
+    from assistant.review.draft import draft
+
+    store = store_at(home)
+    compare(store, query="warm up: video generation", k=8, engine="offline")
+    comp = timed(lambda: compare(store, query="real-time object detection", k=8, engine="offline"), 5)
+    drafts = timed(lambda: draft(store, "text-to-video generation", k=30, engine="offline"), 3)
+    out("## Compare and draft, offline engine, warm, in-process")
+    out()
+    out(f"`compare` over 8 papers: p50 {ms(p50(comp))} (5 runs). `draft` over 30 papers (themes, sections, tables, "
+        f"citation audit, references): p50 {ms(p50(drafts))} (3 runs).")
     out()
 
 
