@@ -298,3 +298,18 @@ def test_fake_server_embeddings_and_models(server):
     decoded = struct.unpack("<64f", base64.b64decode(b64))  # what langchain's OpenAIEmbeddings asks for
     assert list(decoded) == pytest.approx(fake_embedding("beta"), abs=1e-6)
     assert [m.id for m in client.models.list()] == ["gpt-4o-mini"]
+
+
+def test_fake_server_takes_a_dropped_connection_quietly(server: FakeOpenAIServer, capsys) -> None:
+    """A client resetting a pooled connection is normal traffic: the fake server must not print a
+    traceback into stderr, where the CLI tests look for the product's own output (a CI failure once)."""
+    host, port = server.base_url.split("//")[1].split("/")[0].split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close -> RST
+    sock.sendall(b"GET /v1/mod")  # a partial request line, so the server is mid-read
+    sock.close()
+    deadline = time.monotonic() + 5
+    while server.dropped_connections == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.dropped_connections == 1
+    assert "Traceback" not in capsys.readouterr().err
