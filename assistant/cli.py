@@ -108,12 +108,18 @@ def open_store(ensure: bool = True, settings=None):  # type: ignore[no-untyped-d
     from .store import Store, bundled_corpus
 
     store = Store.open(settings)
+    if ensure and store.read_only:
+        report = store.sync()
+        if report.changed:
+            print(f"litreview: mirrored the shared collection at {store.settings.chroma_url}: {report.papers} papers "
+                  f"({report.added} new, {report.updated} changed, {report.removed} removed)", file=sys.stderr)
+        return store
     if ensure and len(store) == 0 and store.settings.chroma_url and store.vectors.count():
         from .errors import StoreError
 
         raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} holds {store.vectors.count()} "
-                         f"passages but {store.home} has no papers yet; run `litreview ingest` with the same files "
-                         "(vectors already on the server are reused, not recomputed)")
+                         f"passages but {store.home} has no papers yet; to read them set LITREVIEW_READ_ONLY=1, "
+                         "or run `litreview ingest` with the same files (vectors on the server are reused)")
     if ensure and len(store) == 0:
         print("litreview: the store is empty; ingesting the bundled corpus first...", file=sys.stderr)
         with progress_printer() as progress:
@@ -141,9 +147,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with progress_printer() as progress:
         report = store.ingest(paths, fmt=args.format, encoding=args.encoding, progress=progress)
         if args.repair or store.needs_reembedding():
-            report.reembedded += store.reembed(progress=progress, repair=args.repair).reembedded
+            fixed = store.reembed(progress=progress, repair=args.repair)
+            report.reembedded += fixed.reembedded
+            report.published += fixed.published
     summary = {"files": report.files, "added": report.added, "updated": report.updated,
-               "unchanged": report.unchanged, "reembedded": report.reembedded, "duplicates": report.duplicates,
+               "unchanged": report.unchanged, "reembedded": report.reembedded, "published": report.published,
+               "duplicates": report.duplicates,
                "skipped": [{"source": s.source, "where": s.where, "reason": s.reason} for s in report.skipped],
                "embedded_passages": report.embedded_passages, "cached_passages": report.cached_passages,
                "seconds": round(report.seconds, 3), "papers_in_store": len(store)}

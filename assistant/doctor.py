@@ -26,7 +26,16 @@ def diagnose() -> dict[str, object]:
         report["vectors"] = store.vectors.count()
         report["disk use"] = f"{_dir_size(settings.home) / 1e6:.1f} MB"
         missing = store.missing_vectors()
-        if missing:
+        if store.read_only:
+            from .store.shared import MIRRORED
+
+            report["store"] += " (read-only reader)"
+            in_step = store.vectors.revision() == store.catalogue.get_meta(MIRRORED)
+            report["mirror"] = "in step with the server" if in_step else "behind the server: the next command syncs it"
+            if missing:
+                problems.append(f"{len(missing)} mirrored papers have no vectors on the server; ask its maintainer "
+                                "to run `litreview ingest --repair`")
+        elif missing:
             problems.append(f"{len(missing)} papers have no vectors in the Chroma collection (was it reset or "
                             "deleted?); run `litreview ingest --repair`")
         stale = store.needs_reembedding()

@@ -52,6 +52,10 @@ class StoreBusyError(StoreError):
     """Another litreview process holds the store's write lock."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """A write was asked of a data dir that reads a shared Chroma server read-only."""
+
+
 class EmbeddingError(LitreviewError):
     """The embedding model is missing, damaged or failed."""
 

@@ -18,6 +18,8 @@ def _width() -> int:
 
 def print_ingest(report: IngestReport, total: int) -> None:
     reembedded = f"{report.reembedded} re-embedded for a new embedding model, " if report.reembedded else ""
+    if report.published:
+        reembedded += f"{report.published} published to the shared server, "
     print(f"{len(report.files)} file(s): {report.added} added, {report.updated} updated, "
           f"{report.unchanged} unchanged, {reembedded}{report.duplicates} duplicate records merged, "
           f"{len(report.skipped)} skipped  ({report.seconds:.1f} s)")

@@ -10,6 +10,7 @@ The settings file is ``$LITREVIEW_CONFIG`` or ``<home>/config.toml``::
 
     [store]
     chroma_url = "http://127.0.0.1:8000"       # optional shared Chroma server
+    read_only = true                            # mirror that server's papers; never write to it
     embedding = "minilm"                        # or "openai:text-embedding-3-small"
 
 The API key is only ever read from ``OPENAI_API_KEY``: it is never written to a
@@ -48,6 +49,7 @@ class Settings:
     llm_timeout: float = 60.0
     llm_max_retries: int = 3
     ingest_batch: int = 1000  # papers per atomic ingest batch
+    read_only: bool = False  # a reader of a shared Chroma server: mirror its papers, never write
     config_file: Path | None = None
 
     @property
@@ -80,7 +82,7 @@ class Settings:
             batch = int(pick("LITREVIEW_INGEST_BATCH", store, "ingest_batch", 1000))  # type: ignore[call-overload]
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"LLM timeout, max_retries and ingest_batch must be numbers ({exc})") from exc
-        return cls(
+        settings = cls(
             home=home,
             chroma_url=pick("LITREVIEW_CHROMA_URL", store, "chroma_url", None),  # type: ignore[arg-type]
             embedding=str(pick("LITREVIEW_EMBEDDING", store, "embedding", "minilm")),
@@ -90,14 +92,32 @@ class Settings:
             llm_timeout=timeout,
             llm_max_retries=retries,
             ingest_batch=max(1, batch),
+            read_only=_flag("LITREVIEW_READ_ONLY", env.get("LITREVIEW_READ_ONLY"), store.get("read_only")),
             config_file=config_file if config_file.exists() else None,
         )
+        if settings.read_only and not settings.chroma_url:
+            raise ConfigError("read_only (LITREVIEW_READ_ONLY) is for readers of a shared Chroma server; "
+                              "set LITREVIEW_CHROMA_URL too, or unset it")
+        return settings
 
     def describe(self) -> dict[str, object]:
         """Settings safe to show: the key is reported as set or not, never its value."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "openai_api_key"}
         out["openai_api_key"] = "set" if self.openai_api_key else "not set"
         return {k: str(v) if isinstance(v, Path) else v for k, v in out.items()}
+
+
+def _flag(name: str, env_value: str | None, file_value: object) -> bool:
+    """A yes/no setting: the environment wins; "1/true/yes/on" or "0/false/no/off" (or a TOML boolean)."""
+    value = env_value if env_value not in (None, "") else file_value
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def _read_toml(path: Path) -> dict:

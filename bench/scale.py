@@ -94,6 +94,29 @@ print(statistics.median(times), sorted(times)[int(0.95 * len(times)) - 1], hwm)
 """
 
 
+SYNC_PROBE = """
+import sys, time
+from assistant.settings import Settings
+from assistant.store import Store
+t = time.perf_counter()
+store = Store.open(Settings.load({"LITREVIEW_HOME": sys.argv[1], "LITREVIEW_CHROMA_URL": sys.argv[2],
+                                  "LITREVIEW_READ_ONLY": "1"}))
+report = store.sync()
+mirrored = time.perf_counter() - t
+_ = store.lexical
+hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]
+print(report.papers, mirrored, time.perf_counter() - t, hwm)
+"""
+
+
+def reader_sync(home: Path, url: str) -> str:
+    """A read-only reader's first command on the server: mirror every published paper, build BM25."""
+    res = subprocess.run([sys.executable, "-c", SYNC_PROBE, str(home), url], capture_output=True, text=True, cwd=ROOT)
+    papers, mirrored, total, hwm = res.stdout.split()
+    return f"{int(papers):,} papers: {float(mirrored):.1f} s + BM25 {float(total) - float(mirrored):.1f} s, " \
+           f"{int(hwm) / 1024:.0f} MB"
+
+
 def chroma_server(path: Path) -> tuple[subprocess.Popen, str]:
     """A real `chroma run` on 127.0.0.1 (a free port), ready to answer."""
     import socket
@@ -126,8 +149,9 @@ def bench_scale(tmp: Path, sizes: list[int], out: Callable[[str], None], server:
         proc, url = chroma_server(tmp / "chroma-server") if mode == "server" else (None, None)
         out(f"## Scale curve, {mode} store (synthetic corpora, see bench/scale.py)")
         out("")
-        out("| papers | build | search p50 | search p95 | searcher peak RSS | data dir |")
-        out("|---|---|---|---|---|---|")
+        reader = " reader's first sync (mirror + BM25, peak RSS) |" if url else ""
+        out("| papers | build | search p50 | search p95 | searcher peak RSS | data dir |" + reader)
+        out("|---|---|---|---|---|---|" + ("---|" if url else ""))
         try:
             for size in [460, *sizes]:
                 home = tmp / f"{mode}-{size}"
@@ -140,7 +164,8 @@ def bench_scale(tmp: Path, sizes: list[int], out: Callable[[str], None], server:
                 p50, p95, hwm = res.stdout.split()
                 disk = sum(f.stat().st_size for f in home.rglob("*") if f.is_file()) / 1e6
                 out(f"| {size:,} | {build:.0f} s | {float(p50) * 1000:.1f} ms | {float(p95) * 1000:.1f} ms | "
-                    f"{int(hwm) / 1024:.0f} MB | {disk:.0f} MB{' (+ server)' if url else ''} |")
+                    f"{int(hwm) / 1024:.0f} MB | {disk:.0f} MB{' (+ server)' if url else ''} |"
+                    + (f" {reader_sync(tmp / f'reader-{size}', url)} |" if url else ""))
         finally:
             if proc is not None:
                 proc.terminate()

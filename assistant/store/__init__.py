@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import StoreBusyError, StoreError
+from ..errors import ReadOnlyStoreError, StoreBusyError, StoreError
 from ..models import Paper
 from ..settings import Settings
 from .catalogue import Catalogue
@@ -88,7 +88,17 @@ class Store:
         from .vectors import VectorIndex, open_client
 
         client = open_client(self.settings.chroma_path, self.settings.chroma_url)
-        return VectorIndex(client, self.embedder_id)
+        return VectorIndex(client, self.embedder_id, create=not self.settings.read_only)
+
+    @property
+    def read_only(self) -> bool:
+        return self.settings.read_only
+
+    def sync(self):  # type: ignore[no-untyped-def]
+        """A reader's mirror of the shared server brought in step (see ``shared.py``)."""
+        from .shared import sync
+
+        return sync(self)
 
     @property
     def lexical(self):  # type: ignore[no-untyped-def]
@@ -120,6 +130,9 @@ class Store:
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         """One writer per data dir: a second ingest is refused, not interleaved."""
+        if self.read_only:
+            raise ReadOnlyStoreError(f"{self.home} reads the shared Chroma store at {self.settings.chroma_url} "
+                                     "read-only (read_only / LITREVIEW_READ_ONLY); its maintainer ingests papers")
         path = self.home / "write.lock"
         with path.open("a+") as fh:
             try:
@@ -155,6 +168,9 @@ class Store:
         self.vectors.delete_superseded([(paper.paper_id, ehash) for paper, ehash, _ in to_write
                                         if paper.paper_id in before and before[paper.paper_id][1:] != (
                                             ehash, self.embedder_id)])
+        if self.settings.chroma_url:  # a shared server: publish the papers for its readers
+            self.vectors.publish([(paper.to_dict(), ehash) for paper, ehash, _ in to_write])
+            self.vectors.bump_revision()
         self.catalogue.set_meta("pending", "[]")
 
     def recover(self) -> int:
@@ -204,4 +220,19 @@ class Store:
                 ids, vectors, metas = embed_passages(batch, self, report, progress)
                 self.commit(batch, ids, vectors, metas)
             report.reembedded = len(to_write)
+            if repair and self.settings.chroma_url:
+                report.published = self._publish_missing()
         return report
+
+    def _publish_missing(self) -> int:
+        """Publish the catalogue's papers the server holds vectors for but not the paper itself (papers
+        ingested by a litreview that did not publish yet)."""
+        published = self.vectors.published_keys()
+        missing = [pid for pid, (_, eh, m) in self.catalogue.hashes().items()
+                   if m == self.embedder_id and (pid, eh) not in published]
+        papers = self.catalogue.get_many(missing)
+        hashes = self.catalogue.hashes_for(missing)
+        self.vectors.publish([(papers[pid].to_dict(), hashes[pid][1]) for pid in missing if pid in papers])
+        if missing:
+            self.vectors.bump_revision()
+        return len(missing)

@@ -43,6 +43,7 @@ class IngestReport:
     unchanged: int = 0
     duplicates: int = 0
     reembedded: int = 0  # unchanged papers given vectors by a newly configured embedding model
+    published: int = 0  # papers put on a shared server for its readers by `ingest --repair`
     embedded_passages: int = 0
     cached_passages: int = 0
     skipped: list[Skip] = field(default_factory=list)

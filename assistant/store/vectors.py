@@ -3,11 +3,18 @@
 One collection per embedding model (its name and metadata say which model made
 the vectors), so switching models re-embeds into a new collection instead of
 mixing vectors from two models. Chunk ids are ``<paper_id>:<embed_hash>:<n>``.
+
+On a shared server the collection also carries the papers themselves, so readers
+can mirror them (see ``shared.py``): a paper's first chunk is *published* with
+``head=1`` and the paper as JSON in its metadata, and the collection's metadata
+holds a ``revision`` that every write changes.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,21 +56,82 @@ def open_client(chroma_path: Path, chroma_url: str | None):  # type: ignore[no-u
 
 
 class VectorIndex:
-    def __init__(self, client, model_id: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client, model_id: str, create: bool = True) -> None:  # type: ignore[no-untyped-def]
+        """``create=False`` (a read-only reader) opens an existing collection and never makes one."""
         self.model_id = model_id
+        self._client = client
+        name = collection_name(model_id)
         try:
-            self._col = client.get_or_create_collection(
-                collection_name(model_id), metadata={"embedding_model": model_id},
-                configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
-            )
+            if create:
+                self._col = client.get_or_create_collection(
+                    name, metadata={"embedding_model": model_id},
+                    configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
+                )
+            else:
+                self._col = self._existing(client, name)
+        except StoreError:
+            raise
         except Exception as exc:
             raise StoreError(f"cannot open the Chroma collection for {model_id}: {exc}") from exc
         recorded = (self._col.metadata or {}).get("embedding_model")
         if recorded and recorded != model_id:
             raise StoreError(f"Chroma collection {self._col.name} was made by {recorded}, not {model_id}")
 
+    def _existing(self, client, name: str):  # type: ignore[no-untyped-def]
+        names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+        if name not in names:
+            others = ", ".join(n.removeprefix("papers-") for n in names if n.startswith("papers-")) or "none"
+            raise StoreError(f"the Chroma server has no collection for the embedding model {self.model_id} "
+                             f"(it has: {others}); set LITREVIEW_EMBEDDING to the model its maintainer used")
+        return client.get_collection(name, embedding_function=None)
+
     def count(self) -> int:
         return int(self._col.count())
+
+    # -- sharing: published papers and the revision ---------------------------------------------
+    def revision(self) -> str:
+        """The collection's current revision, read fresh from Chroma ("" before any published write)."""
+        try:
+            col = self._client.get_collection(self._col.name, embedding_function=None)
+        except Exception as exc:
+            raise StoreError(f"cannot read the Chroma collection {self._col.name}: {exc}") from exc
+        return str((col.metadata or {}).get("revision", ""))
+
+    def bump_revision(self) -> None:
+        """Tell readers the collection changed."""
+        metadata = {k: v for k, v in (self._col.metadata or {}).items() if not k.startswith("hnsw:")}
+        metadata.update(embedding_model=self.model_id, revision=uuid.uuid4().hex)
+        self._col.modify(metadata=metadata)
+
+    def publish(self, papers: list[tuple[dict, str]], batch: int = 500) -> None:
+        """Put each paper (``Paper.to_dict()``, embed_hash) on its first chunk, for readers to mirror."""
+        for start in range(0, len(papers), batch):
+            part = papers[start:start + batch]
+            self._col.update(ids=[f"{paper['paper_id']}:{ehash}:0" for paper, ehash in part],
+                             metadatas=[{"head": 1, "paper": json.dumps(paper, ensure_ascii=False)}
+                                        for paper, _ in part])
+
+    def published_keys(self, batch: int = 5000) -> set[tuple[str, str]]:
+        """``(paper_id, embed_hash)`` of every published paper (ids only: cheap)."""
+        keys: set[tuple[str, str]] = set()
+        offset = 0
+        while True:
+            got = self._col.get(where={"head": 1}, include=[], limit=batch, offset=offset)
+            if not got["ids"]:
+                return keys
+            keys.update(tuple(cid.split(":")[:2]) for cid in got["ids"])  # type: ignore[misc]
+            offset += len(got["ids"])
+
+    def iter_published(self, batch: int = 2000) -> Iterator[tuple[dict, str]]:
+        """Yield ``(paper dict, embed_hash)`` for every published paper."""
+        offset = 0
+        while True:
+            got = self._col.get(where={"head": 1}, include=["metadatas"], limit=batch, offset=offset)
+            if not got["ids"]:
+                return
+            for meta in got["metadatas"] or []:
+                yield json.loads(str(meta["paper"])), str(meta["embed_hash"])
+            offset += len(got["ids"])
 
     def add(self, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:
         """Store passage vectors. No documents: Chroma would full-text index them (2x slower writes), and

@@ -2,45 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import cli_json, run_cli
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from support import chroma_server as start_chroma
+from support import cli_json, free_port, run_cli
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chroma = Path(sys.executable).with_name("chroma")
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("chroma run did not start")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with start_chroma(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
 
 
 def test_ingest_search_ask_against_a_server(chroma_server: str, tmp_path: Path) -> None:
@@ -59,7 +32,7 @@ def test_ingest_search_ask_against_a_server(chroma_server: str, tmp_path: Path) 
 
 
 def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
-    proc = run_cli("search", "anything", home=tmp_path, env={"LITREVIEW_CHROMA_URL": f"http://127.0.0.1:{_free_port()}"})
+    proc = run_cli("search", "anything", home=tmp_path, env={"LITREVIEW_CHROMA_URL": f"http://127.0.0.1:{free_port()}"})
     assert proc.returncode == 3
     assert "cannot open the Chroma store at http://127.0.0.1:" in proc.stderr
     assert "Traceback" not in proc.stderr
