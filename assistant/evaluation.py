@@ -24,7 +24,7 @@ import numpy as np
 from .errors import InputError
 from .textnorm import paper_id_for
 
-DEFAULT_SETS = Path(__file__).resolve().parent.parent / "evals" / "sets"
+DEFAULT_SETS = Path(__file__).resolve().parent / "evals" / "sets"  # assistant/evals links to evals/, shipped in the wheel
 MODES = ("hybrid", "lexical", "dense")
 
 
