@@ -74,18 +74,19 @@ def comparison_to_markdown(comparison: Comparison, title: str | None = None) -> 
 
 
 def _reference_line(ref: Reference) -> str:
-    bits = [f"[@{ref.key}] {ref.title}."]
-    if ref.authors:
-        bits.append(", ".join(ref.authors) + ".")
-    where = ", ".join(str(x) for x in (ref.venue, ref.year) if x)
+    paper = ref.paper
+    bits = [f"[@{ref.key}] {paper.title}."]
+    if paper.authors:
+        bits.append(", ".join(paper.authors) + ".")
+    where = ", ".join(str(x) for x in (paper.venue, paper.year) if x)
     if where:
         bits.append(where + ".")
-    if ref.doi:
-        bits.append(f"doi:{ref.doi}")
-    if ref.arxiv_id:
-        bits.append(f"arXiv:{ref.arxiv_id}")
-    if ref.url:
-        bits.append(f"<{ref.url}>")
+    if paper.doi:
+        bits.append(f"doi:{paper.doi}")
+    if paper.arxiv_id:
+        bits.append(f"arXiv:{paper.arxiv_id}")
+    if paper.url:
+        bits.append(f"<{paper.url}>")
     return "- " + " ".join(bits)
 
 
@@ -123,21 +124,22 @@ def _verbatim(text: str) -> str:
 
 
 def bibtex_entry(ref: Reference) -> str:
-    fields: list[tuple[str, str]] = [("title", bib_escape(ref.title))]
-    if ref.authors:
-        fields.append(("author", " and ".join(bib_escape(a) for a in ref.authors)))
-    if ref.year:
-        fields.append(("year", str(ref.year)))
+    paper = ref.paper
+    fields: list[tuple[str, str]] = [("title", bib_escape(paper.title))]
+    if paper.authors:
+        fields.append(("author", " and ".join(bib_escape(a) for a in paper.authors)))
+    if paper.year:
+        fields.append(("year", str(paper.year)))
     kind = "misc"
-    if ref.venue:
-        kind = "inproceedings" if CONFERENCE_RE.search(ref.venue) else "article"
-        fields.append(("booktitle" if kind == "inproceedings" else "journal", bib_escape(ref.venue)))
-    if ref.doi:
-        fields.append(("doi", _verbatim(ref.doi)))
-    if ref.url:
-        fields.append(("url", _verbatim(ref.url)))
-    if ref.arxiv_id:
-        fields += [("eprint", _verbatim(ref.arxiv_id)), ("archivePrefix", "arXiv")]
+    if paper.venue:
+        kind = "inproceedings" if CONFERENCE_RE.search(paper.venue) else "article"
+        fields.append(("booktitle" if kind == "inproceedings" else "journal", bib_escape(paper.venue)))
+    if paper.doi:
+        fields.append(("doi", _verbatim(paper.doi)))
+    if paper.url:
+        fields.append(("url", _verbatim(paper.url)))
+    if paper.arxiv_id:
+        fields += [("eprint", _verbatim(paper.arxiv_id)), ("archivePrefix", "arXiv")]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{ref.key},\n{body}\n}}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..models import Citation
+from ..models import Citation, Paper
 
 
 def _citations_json(citations: list[Citation]) -> list[dict[str, object]]:
@@ -56,23 +56,16 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """A cited paper, with its stable BibTeX key. Every field comes from the store."""
+    """A cited paper (as the store holds it) with its stable BibTeX key."""
 
     key: str
-    paper_id: str
-    title: str
-    authors: tuple[str, ...] = ()
-    year: int | None = None
-    venue: str | None = None
-    doi: str | None = None
-    url: str | None = None
-    arxiv_id: str | None = None
+    paper: Paper
     n: int = 0  # the [n] it replaces in the draft's text
 
     def to_json(self) -> dict[str, object]:
-        return {"key": self.key, "n": self.n, "paper_id": self.paper_id, "title": self.title,
-                "authors": list(self.authors), "year": self.year, "venue": self.venue, "doi": self.doi,
-                "url": self.url, "arxiv_id": self.arxiv_id}
+        p = self.paper
+        return {"key": self.key, "n": self.n, "paper_id": p.paper_id, "title": p.title, "authors": list(p.authors),
+                "year": p.year, "venue": p.venue, "doi": p.doi, "url": p.url, "arxiv_id": p.arxiv_id}
 
 
 @dataclass(slots=True)

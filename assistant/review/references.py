@@ -68,6 +68,4 @@ def assign_keys(papers: list[Paper]) -> dict[str, str]:
 def references_for(evidence: list[Evidence]) -> list[Reference]:
     """One reference per evidence item, in citation-number order, fields copied from the store."""
     keys = assign_keys([e.paper for e in evidence])
-    return [Reference(key=keys[e.paper.paper_id], n=e.n, paper_id=e.paper.paper_id, title=e.paper.title,
-                      authors=e.paper.authors, year=e.paper.year, venue=e.paper.venue, doi=e.paper.doi,
-                      url=e.paper.url, arxiv_id=e.paper.arxiv_id) for e in evidence]
+    return [Reference(key=keys[e.paper.paper_id], paper=e.paper, n=e.n) for e in evidence]

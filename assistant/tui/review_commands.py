@@ -53,7 +53,7 @@ def _draft(app: Any, args: str) -> None:
     def show(result: Any) -> None:
         app.last_draft = result
         markdown = draft_to_markdown(result)
-        sources = [Source(r.n, r.paper_id, r.title, r.year, cited=True) for r in result.references]
+        sources = [Source(r.n, r.paper.paper_id, r.paper.title, r.paper.year, cited=True) for r in result.references]
         app.say(markdown + "\n\n_Save it with `/export review.md` (writes review.bib too)._")
         app.show_sources(sources, f"/draft {args.strip()}", title="References")
         _remember(app, f"/draft {args.strip()}", markdown, sources)

@@ -41,18 +41,18 @@ def test_sections_themes_and_outline(video) -> None:
         assert 2 <= len(theme.name.replace("&", " ").split()) <= 5, theme.name
     sizes = [len(t.paper_ids) for t in video.themes]
     assert sizes == sorted(sizes, reverse=True)
-    assert sorted(p for t in video.themes for p in t.paper_ids) == sorted(r.paper_id for r in video.references)
+    assert sorted(p for t in video.themes for p in t.paper_ids) == sorted(r.paper.paper_id for r in video.references)
 
 
 def test_every_section_cited_with_stored_titles_in_the_references(seeded_store, video) -> None:
-    refs = {r.paper_id: r for r in video.references}
+    refs = {r.paper.paper_id: r for r in video.references}
     for section in video.sections:
         assert section.citations, section.heading
         for paragraph in section.text.split("\n\n"):
             assert re.search(r"\[\d+\]", paragraph), (section.heading, paragraph)
         for c in section.citations:
             assert seeded_store.get(c.paper_id).title == c.title
-            assert refs[c.paper_id].title == c.title and refs[c.paper_id].n == c.n
+            assert refs[c.paper_id].paper.title == c.title and refs[c.paper_id].n == c.n
     cited = {c.paper_id for s in video.sections for c in s.citations}
     assert cited == set(refs)  # every gathered paper is discussed somewhere
 
@@ -79,7 +79,7 @@ def test_keys_are_stable_unique_ascii(seeded_store, video) -> None:
     again = draft(seeded_store, "text-to-video generation")
     assert [r.key for r in again.references] == keys
     assert [t.name for t in again.themes] == [t.name for t in video.themes]
-    papers = [seeded_store.get(r.paper_id) for r in video.references]
+    papers = [seeded_store.get(r.paper.paper_id) for r in video.references]
     assert assign_keys(list(reversed(papers))) == assign_keys(papers)
 
 
@@ -135,7 +135,7 @@ def test_drafts_cite_the_gold_papers_retrieval_finds(seeded_store) -> None:
         result = draft(seeded_store, q["question"])
         times.append(time.perf_counter() - start)
         cited = {c.paper_id for s in result.sections for c in s.citations}
-        titles = {c.title for s in result.sections for c in s.citations} | {r.title for r in result.references}
+        titles = {c.title for s in result.sections for c in s.citations} | {r.paper.title for r in result.references}
         assert titles <= stored, titles - stored
         found += len(retrieved)
         cited_gold += len(retrieved & cited)

@@ -55,9 +55,9 @@ def test_draft_markdown_keys_match_the_bibtex(video) -> None:
     assert not re.search(r"\[\d+\]", body)  # every marker became a key
     references = text.split("## References")[1]
     for ref in video.references:
-        assert f"- [@{ref.key}] {ref.title}." in references
+        assert f"- [@{ref.key}] {ref.paper.title}." in references
     for entry in library.entries:
-        title = next(r.title for r in video.references if r.key == entry.key)
+        title = next(r.paper.title for r in video.references if r.key == entry.key)
         assert clean_text(entry.fields_dict["title"].value) == title  # escapes undo to the stored title
     assert text.count("| Paper | Task | Approach | Results | Efficiency | Code |") == len(video.themes)
     for i, heading in enumerate(video.outline, 1):
@@ -67,11 +67,12 @@ def test_draft_markdown_keys_match_the_bibtex(video) -> None:
 
 def test_bibtex_escapes_and_types() -> None:
     refs = [
-        Reference("smith2023fast", "p1", "Fast & Cheap: 50% of $cost_{x}$ #1", authors=("Ann Smith", "Bo Li"),
-                  year=2023, venue="Proceedings of CVPR", doi="10.1/ab_c", url="https://x.org/a_b?q=1%20",
-                  arxiv_id="2301.00001"),
-        Reference("li2024journal", "p2", "A Journal Paper", authors=("Li, Wei",), year=2024, venue="Pattern Recognition"),
-        Reference("plainpaper", "p3", "Plain Paper"),
+        Reference("smith2023fast", Paper("Fast & Cheap: 50% of $cost_{x}$ #1", "-", "x.bib", authors=("Ann Smith", "Bo Li"),
+                                         year=2023, venue="Proceedings of CVPR", doi="10.1/ab_c",
+                                         url="https://x.org/a_b?q=1%20", arxiv_id="2301.00001")),
+        Reference("li2024journal", Paper("A Journal Paper", "-", "x.bib", authors=("Li, Wei",), year=2024,
+                                         venue="Pattern Recognition")),
+        Reference("plainpaper", Paper("Plain Paper", "-", "x.bib")),
     ]
     bib = to_bibtex(refs)
     assert r"Fast \& Cheap: 50\% of \$cost\_\{x\}\$ \#1" in bib
