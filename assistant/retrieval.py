@@ -43,13 +43,11 @@ class Candidate:
     chunk_id: str = ""  # the paper's best-matching passage
 
 
-def _chroma_where(filters: Filters | None) -> dict | None:
-    if filters is None:
-        return None
-    clauses: list[dict] = []
-    if filters.year_min is not None:
+def _chroma_where(filters: Filters | None, scope: dict | None = None) -> dict | None:
+    clauses: list[dict] = [scope] if scope else []
+    if filters is not None and filters.year_min is not None:
         clauses.append({"year": {"$gte": filters.year_min}})
-    if filters.year_max is not None:
+    if filters is not None and filters.year_max is not None:
         clauses.append({"year": {"$lte": filters.year_max}})
     if not clauses:
         return None
@@ -73,7 +71,7 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
     with ThreadPoolExecutor(max_workers=1) as side:
         vector = side.submit(store.query_vector, core_query(query))
         index = store.vectors
-        hits = index.query(vector.result(), pool, where=_chroma_where(filters))
+        hits = index.query(vector.result(), pool, where=_chroma_where(filters, store.dense_scope()))
     if not hits:
         return {}
     best, floor = hits[0].similarity, hits[-1].similarity

@@ -90,6 +90,20 @@ class Store:
         client = open_client(self.settings.chroma_path, self.settings.chroma_url)
         return VectorIndex(client, self.embedder_id, create=not self.settings.read_only)
 
+    def dense_scope(self) -> dict | None:
+        """A Chroma ``where`` that keeps a writer's vector searches on a shared server to its own source files,
+        so other users' papers cannot crowd its own out of the nearest-passage pool (readers mirror the whole
+        collection and need none)."""
+        if not self.settings.chroma_url or self.read_only:
+            return None
+        version = self.catalogue.version
+        cached = self.__dict__.get("_scope")
+        if cached is None or cached[0] != version:
+            sources = self.catalogue.sources()
+            cached = (version, {"source": {"$in": sources}} if sources else None)
+            self.__dict__["_scope"] = cached
+        return cached[1]
+
     @property
     def read_only(self) -> bool:
         return self.settings.read_only

@@ -110,6 +110,10 @@ class Catalogue:
         for (data,) in rows:
             yield Paper.from_dict(json.loads(data))
 
+    def sources(self) -> list[str]:
+        """The distinct source files of the stored papers."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT source FROM papers ORDER BY source")]
+
     def find_titles(self, needle: str, limit: int = 20) -> list[Paper]:
         rows = self._db.execute("SELECT data FROM papers WHERE title LIKE ? ORDER BY seq LIMIT ?",
                                 (f"%{needle}%", limit))

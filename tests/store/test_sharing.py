@@ -137,3 +137,31 @@ def test_read_only_needs_a_server_and_a_yes_or_no(tmp_path: Path) -> None:
         Settings.load({"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_CHROMA_URL": "x:1", "LITREVIEW_READ_ONLY": "sometimes"})
     (tmp_path / "config.toml").write_text('[store]\nchroma_url = "http://127.0.0.1:8000"\nread_only = true\n')
     assert Settings.load({"LITREVIEW_HOME": str(tmp_path)}).read_only is True
+
+
+def test_other_writers_papers_cannot_crowd_yours_out_of_dense_search(server: str, writer: Path, tmp_path: Path) -> None:
+    """A second writer with one paper of its own, on a server where another user's 3000 passages sit right
+    next to the question: dense search still finds its paper (the vector search is scoped to its sources)."""
+    import numpy as np
+
+    from assistant.store.embeddings import make_embedder
+
+    env = {"LITREVIEW_CHROMA_URL": server}
+    mine = "Crowding Test: Citrus Grove Irrigation Scheduling"
+    question = "scheduling irrigation in citrus groves"
+    cli_json("ingest", str(jsonl(tmp_path / "mine.jsonl", {mine: "We schedule irrigation for citrus groves from "
+                                                         "soil moisture sensors and weather forecasts."})),
+             home=tmp_path / "erin", env=env)
+    q = make_embedder("minilm", None, None).embed([question])[0]
+    rng = np.random.default_rng(0)
+    near = q + rng.normal(0, 0.01, (3000, q.size))
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    col = collection(server)
+    col.add(ids=[f"foreign{i}:h:0" for i in range(3000)], embeddings=near.astype(np.float32),
+            metadatas=[{"paper_id": f"foreign{i}", "embed_hash": "h", "source": "someone-else.jsonl"}
+                       for i in range(3000)])
+    try:
+        hits = cli_json("search", question, "--mode", "dense", "-k", "3", home=tmp_path / "erin", env=env)
+        assert [r["title"] for r in hits["results"]] == [mine]
+    finally:
+        col.delete(ids=[f"foreign{i}:h:0" for i in range(3000)])
