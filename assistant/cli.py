@@ -154,6 +154,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                "unchanged": report.unchanged, "reembedded": report.reembedded, "published": report.published,
                "duplicates": report.duplicates,
                "skipped": [{"source": s.source, "where": s.where, "reason": s.reason} for s in report.skipped],
+               "skipped_more": report.skipped_more,
                "embedded_passages": report.embedded_passages, "cached_passages": report.cached_passages,
                "seconds": round(report.seconds, 3), "papers_in_store": len(store)}
     if args.json:

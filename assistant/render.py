@@ -22,7 +22,7 @@ def print_ingest(report: IngestReport, total: int) -> None:
         reembedded += f"{report.published} published to the shared server, "
     print(f"{len(report.files)} file(s): {report.added} added, {report.updated} updated, "
           f"{report.unchanged} unchanged, {reembedded}{report.duplicates} duplicate records merged, "
-          f"{len(report.skipped)} skipped  ({report.seconds:.1f} s)")
+          f"{report.skipped_total} skipped  ({report.seconds:.1f} s)")
     if report.embedded_passages or report.cached_passages:
         print(f"passages: {report.embedded_passages} embedded, {report.cached_passages} from the bundled vector cache")
     if report.skipped:
@@ -30,8 +30,9 @@ def print_ingest(report: IngestReport, total: int) -> None:
         print("skipped:")
         for skip in report.skipped[:20]:
             print(f"  {printable(skip)}")  # keys and file names come from the files themselves
-        if len(report.skipped) > 20:
-            print(f"  ... and {len(report.skipped) - 20} more (" +
+        if report.skipped_total > 20:
+            print(f"  ... and {report.skipped_total - 20} more skipped (most common of the first "
+                  f"{len(report.skipped)}: " +
                   "; ".join(f"{n}x {printable(r)}" for r, n in reasons.most_common(3)) + ")")
     print(f"store: {total} papers")
 

@@ -40,6 +40,7 @@ _TEXTCMD_RE = re.compile(r"\\(?:textbf|textit|emph|textrm|textsc|texttt|mathrm|m
 # control characters, zero-width marks, and the bidi overrides/isolates that can make a title display reversed
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _WS_RE = re.compile(r"\s+")
+_VARIATION_RE = re.compile(r"[\ufe00-\ufe0f\U000e0100-\U000e01ef]")  # "❤️" is "❤" shown as an emoji
 _TAG_RE = re.compile(r"</?(?:i|b|em|strong|sub|sup|span|p|br|jats:[a-z]+)\b[^>]*>", re.I)
 
 
@@ -76,10 +77,20 @@ def clean_text(text: str) -> str:
 
 
 def title_key(title: str) -> str:
-    """De-duplication key: casefolded, accent- and punctuation-free."""
+    """De-duplication key: casefolded, accent- and punctuation-free.
+
+    A title with no letter or digit at all ("???", "🚀🚀") would lose everything to that, and
+    all such titles would share one key; its symbols are then the key instead (whitespace
+    collapsed, emoji variation selectors dropped). Such a key holds no word character, so it
+    never equals the key of a title that has one, and those keys (and the paper ids made from
+    them, which the bundled vectors are stored under) are as they always were.
+    """
     text = unicodedata.normalize("NFKD", clean_text(title).casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"\w+", text))
+    words = re.findall(r"\w+", text)
+    if words:
+        return " ".join(words)
+    return " ".join(_VARIATION_RE.sub("", text).split()) or " ".join(text.split())
 
 
 def paper_id_for(title: str) -> str:

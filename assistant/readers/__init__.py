@@ -6,12 +6,13 @@ or a sniff of the content. Readers never touch the store.
 
 from __future__ import annotations
 
+import codecs
 import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import InputError
-from .base import Record, check_file
+from .base import Record, check_file, utf16_order
 
 # format name -> "module:function"; imported lazily so `litreview --help` stays fast.
 READERS: dict[str, str] = {
@@ -38,7 +39,7 @@ def detect_format(path: Path, forced: str | None = None) -> str:
     check_file(path)
     by_ext = EXTENSIONS.get(path.suffix.lower())
     with path.open("rb") as fh:
-        head = fh.read(4096).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+        head = _as_utf8(fh.read(4096)).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
     if head.startswith(b"@") or b"\n@article{" in head.lower() or b"\n@inproceedings{" in head.lower():
         return "bibtex"
     if head[:6] == b"TY  - " or b"\nTY  - " in head:
@@ -46,6 +47,17 @@ def detect_format(path: Path, forced: str | None = None) -> str:
     if head.startswith(b"{"):
         return "jsonl"
     return by_ext or "listing"
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """The start of a UTF-16/32 file (with a BOM, or UTF-16 without one) as UTF-8, for sniffing."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            break
+    else:
+        name = (utf16_order(head) or "") if b"\x00" in head else ""
+    return head.decode(name, errors="replace").encode("utf-8") if name else head
 
 
 def reader_for(fmt: str) -> Callable[..., Iterator[Record]]:

@@ -3,12 +3,15 @@
 Readers are generators of :class:`~assistant.models.Paper` and
 :class:`~assistant.models.Skip` so that a 1 GB file streams through in bounded
 memory. A file that cannot be read at all raises :class:`InputError` naming it.
+Readers that parse records (BibTeX, RIS, JSON Lines) hold the skips before their
+first good record in a :class:`SkipHold`.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Union
 
@@ -17,6 +20,10 @@ from ..models import Paper, Skip
 
 Record = Union[Paper, Skip]
 SNIFF_BYTES = 64 * 1024
+UTF16_SNIFF_BYTES = 4096  # how much of a file without a BOM is checked for the UTF-16 pattern of NULs
+MAX_HELD = 1000  # failures held back before a file's first good record
+_BINARY = ("looks like a binary file, not text (NUL bytes found); "
+           "export the collection as BibTeX, RIS, CSV, JSONL or text")
 
 
 def check_file(path: Path) -> None:
@@ -41,7 +48,8 @@ def check_file(path: Path) -> None:
 def sniff_encoding(path: Path, forced: str | None = None) -> str:
     """Pick the text encoding: ``forced``, a BOM, UTF-8, or Latin-1 for legacy exports.
 
-    Binary files (NUL bytes without a UTF-16/32 BOM) are refused.
+    UTF-16 without a BOM (as some Windows tools export it) is recognised by its NUL bytes, which
+    fall on every other byte; other files with NUL bytes are refused as binary.
     """
     check_file(path)
     with path.open("rb") as fh:
@@ -58,8 +66,15 @@ def sniff_encoding(path: Path, forced: str | None = None) -> str:
         if head.startswith(bom):
             return name
     if b"\x00" in head:
-        raise InputError(path, "looks like a binary file, not text (NUL bytes found); "
-                               "export the collection as BibTeX, RIS, CSV, JSONL or text")
+        order = utf16_order(head)
+        if order is None:
+            raise InputError(path, _BINARY)
+        clean, odd = _not_text(head, order, whole=len(head) < SNIFF_BYTES)
+        if clean and odd <= 0.01:
+            return order
+        # mostly text after all (a stray surrogate or control character): say how to read it anyway
+        hint = f"; if it is {order.upper()} text without a BOM, pass --encoding {order}" if odd <= 0.02 else ""
+        raise InputError(path, _BINARY + hint)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -67,6 +82,46 @@ def sniff_encoding(path: Path, forced: str | None = None) -> str:
         if exc.start < len(head) - 4 or exc.reason != "unexpected end of data":
             return "cp1252" if _looks_cp1252(head) else "latin-1"
     return "utf-8"
+
+
+def utf16_order(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` if the NUL bytes in ``head`` (no BOM) fall as in UTF-16 text.
+
+    In UTF-16 every character below U+0100 (newlines, markup, digits, Latin letters: much of any
+    export) is a 2-byte unit with one NUL byte, always in the same place (the second byte for
+    little-endian), while the other byte of a unit is NUL only for the rare U+xx00 character.
+    Binary data puts its NULs anywhere, or in runs; what passes here must still decode as text
+    (:func:`_not_text`) before it is read.
+    """
+    units = head[:UTF16_SNIFF_BYTES]
+    units = units[:len(units) - len(units) % 2]
+    n = len(units) // 2
+    if n < 2:
+        return None
+    even, odd = units[0::2], units[1::2]
+    # units whose first (second) byte only is NUL, and units that are all NUL
+    first_only = sum(1 for a, b in zip(even, odd) if not a and b)
+    second_only = sum(1 for a, b in zip(even, odd) if a and not b)
+    both = n - sum(1 for a, b in zip(even, odd) if a or b)
+    for order, hits, misses in (("utf-16-le", second_only, first_only), ("utf-16-be", first_only, second_only)):
+        # a NUL in the other byte: a character U+xx00 (一 U+4E00, 最 U+6700); U+0000 itself: rare in text
+        if hits >= max(2, n * 0.02) and misses <= hits * 0.25 and both <= hits * 0.05:
+            return order
+    return None
+
+
+def _not_text(head: bytes, encoding: str, whole: bool) -> tuple[bool, float]:
+    """Whether ``head`` (``whole``: the whole file) decodes cleanly as ``encoding``, and the share of
+    what it decodes to that is not text: control characters other than tab, newline and form feed;
+    unassigned, private-use or undecodable code points."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=whole)  # else a cut pair waits
+        clean = True
+    except UnicodeDecodeError:
+        text, clean = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=whole), False
+    odd = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+                                                       and ch not in "\t\n\r\x0c"))
+    return clean, odd / max(len(text), 1)
 
 
 def _looks_cp1252(head: bytes) -> bool:
@@ -122,6 +177,49 @@ def _bad_line(path: Path, enc: str) -> int | None:
 
 def _breaks(data: bytes) -> int:
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+class SkipHold:
+    """Skips held back until a file's first good record.
+
+    A reader whose first records all fail to parse may be reading a file that is not in its
+    format at all. Rather than list a thousand skips for, say, a CSV named ``.bib``, it holds
+    them here: once ``limit`` failures pile up before any record parses, :meth:`failed` raises
+    :class:`InputError` with ``too_many(count, first_skip)``; a file with no good record at all
+    is the reader's to refuse at the end (:attr:`good`, :attr:`first`). After the first good
+    record, failures pass straight through. Order is kept: held skips come out just before the
+    record that releases them.
+
+    Both methods return the records to yield now (``yield from hold.failed(skip)``).
+    """
+
+    def __init__(self, path: Path, too_many: Callable[[int, Skip], str], limit: int = MAX_HELD) -> None:
+        self.path = path
+        self.too_many = too_many
+        self.limit = limit
+        self.held: list[Skip] = []
+        self.good = 0  # records passed by :meth:`passed`
+
+    @property
+    def first(self) -> Skip | None:
+        """The first failure still held (None once a good record has released them)."""
+        return self.held[0] if self.held else None
+
+    def failed(self, skip: Skip) -> list[Skip]:
+        """A record that could not be parsed: held before the first good record, else passed on."""
+        if self.good:
+            return [skip]
+        self.held.append(skip)
+        if len(self.held) >= self.limit:
+            raise InputError(self.path, self.too_many(len(self.held), self.held[0]))
+        return []
+
+    def passed(self, record: Record) -> list[Record]:
+        """A record that parsed (a Paper, or a Skip for a parsed record lacking a field): releases the held skips."""
+        self.good += 1
+        out: list[Record] = [*self.held, record]
+        self.held.clear()
+        return out
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:

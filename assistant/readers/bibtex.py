@@ -23,7 +23,7 @@ from bibtexparser.model import (
 from ..errors import InputError
 from ..models import Paper, Skip
 from ..textnorm import clean_text
-from .base import Record, iter_lines
+from .base import Record, SkipHold, iter_lines
 
 # bibtexparser logs every aborted block; we report those as Skips instead.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
@@ -33,7 +33,6 @@ _KEY_RE = re.compile(r"@\s*[A-Za-z]+\s*[{(]\s*([^,\s{}()]+)")
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _NOT_ENTRIES = {"comment", "preamble", "string"}
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle")
-_MAX_HELD = 1000  # failures held back before the first good entry
 
 
 def _chunks(path: Path, encoding: str | None) -> Iterator[tuple[int, str]]:
@@ -51,8 +50,9 @@ def _chunks(path: Path, encoding: str | None) -> Iterator[tuple[int, str]]:
 def read_bibtex(path: Path, encoding: str | None = None) -> Iterator[Record]:
     source = path.name
     strings: dict[str, String] = {}
-    held: list[Skip] = []  # parse failures before any entry parsed: maybe not BibTeX at all
-    entries = parsed = 0
+    hold = SkipHold(path, lambda n, first: f"the first {n} BibTeX entries could not be parsed "
+                                           f"(first: {first.where}: {first.reason})")  # maybe not BibTeX at all
+    entries = 0
     for first_line, text in _chunks(path, encoding):
         if "@" not in text:
             continue  # comments before the first entry
@@ -72,21 +72,15 @@ def read_bibtex(path: Path, encoding: str | None = None) -> Iterator[Record]:
             if record is None:
                 continue
             entries += 1
-            if isinstance(record, Skip) and isinstance(block, ParsingFailedBlock) and not parsed:
-                held.append(record)
-                if len(held) >= _MAX_HELD:
-                    raise InputError(path, f"the first {len(held)} BibTeX entries could not be parsed "
-                                           f"(first: {held[0].where}: {held[0].reason})")
-                continue
-            parsed += 1
-            yield from held
-            held.clear()
-            yield record
+            if isinstance(record, Skip) and isinstance(block, ParsingFailedBlock):
+                yield from hold.failed(record)
+            else:
+                yield from hold.passed(record)
     if not entries:
         raise InputError(path, "no BibTeX entries found (expected @article{key, ...} blocks); "
                                "export the collection from Zotero as BibTeX or BibLaTeX")
-    if not parsed:
-        raise InputError(path, f"no BibTeX entry could be parsed (first: {held[0].where}: {held[0].reason})")
+    if not hold.good and hold.first is not None:
+        raise InputError(path, f"no BibTeX entry could be parsed (first: {hold.first.where}: {hold.first.reason})")
 
 
 def _record(block: Block, source: str, line: int) -> Record | None:

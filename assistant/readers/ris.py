@@ -18,11 +18,10 @@ from rispy import RisParser
 from ..errors import InputError
 from ..models import Paper, Skip
 from ..textnorm import clean_text
-from .base import Record, iter_lines
+from .base import Record, SkipHold, iter_lines
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_MAX_HELD = 1000  # failures held back before the first good record
 
 
 def _records(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str], str | None]]:
@@ -50,8 +49,9 @@ def _records(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str],
 
 def read_ris(path: Path, encoding: str | None = None) -> Iterator[Record]:
     source = path.name
-    held: list[Skip] = []  # failures before the first good record: maybe not RIS at all
-    count = good = 0
+    hold = SkipHold(path, lambda n, first: f"the first {n} RIS records are malformed "
+                                           f"({first.where}: {first.reason})")  # maybe not RIS at all
+    count = 0
     for start, lines, problem in _records(path, encoding):
         count += 1
         where = f"record {count} (line {start})"
@@ -62,21 +62,12 @@ def read_ris(path: Path, encoding: str | None = None) -> Iterator[Record]:
             except Exception as exc:  # rispy has no error contract; one bad record must not stop the file
                 problem = f"could not parse record ({type(exc).__name__}: {exc})"
         if problem is not None or not parsed:
-            held.append(Skip(source, where, problem or "empty record"))
-            if good:
-                yield from held
-                held.clear()
-            elif len(held) >= _MAX_HELD:
-                raise InputError(path, f"the first {len(held)} RIS records are malformed "
-                                       f"({held[0].where}: {held[0].reason})")
-            continue
-        good += 1
-        yield from held
-        held.clear()
-        yield _paper(parsed[0], source, where)
-    if not good:
-        if held:
-            raise InputError(path, f"no RIS record could be parsed ({held[0].where}: {held[0].reason})")
+            yield from hold.failed(Skip(source, where, problem or "empty record"))
+        else:
+            yield from hold.passed(_paper(parsed[0], source, where))
+    if not hold.good:
+        if hold.first is not None:
+            raise InputError(path, f"no RIS record could be parsed ({hold.first.where}: {hold.first.reason})")
         raise InputError(path, "no RIS records found (expected lines like 'TY  - JOUR' ... 'ER  - ')")
 
 

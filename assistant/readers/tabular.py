@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..models import Paper, Skip
 from ..textnorm import clean_text
-from .base import Record, iter_lines
+from .base import Record, SkipHold, iter_lines
 
 # field -> accepted names, best first (normalised: casefolded, spaces/dashes -> "_").
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -35,7 +35,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 DELIMITERS = ",;\t|"
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_MAX_HELD = 1000  # broken lines tolerated before the first good one
 
 
 def _norm(name: object) -> str:
@@ -102,8 +101,8 @@ def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[Record]:
     if first[1].lstrip().startswith("["):
         yield from _json_array(path, first, lines)
         return
-    held: list[Skip] = []  # broken lines before the first good one: maybe not JSON at all
-    good = 0
+    hold = SkipHold(path, lambda n, first: f"the first {n} lines are not JSON objects "
+                                           f"({first.where}: {first.reason})")  # maybe not JSON at all
     for lineno, line in chain([first], lines):
         if not line.strip():
             continue
@@ -115,19 +114,11 @@ def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[Record]:
         else:
             problem = None if isinstance(obj, dict) else f"not a JSON object (got {type(obj).__name__})"
         if problem is not None:
-            held.append(Skip(source, where, problem))
-            if good:
-                yield from held
-                held.clear()
-            elif len(held) >= _MAX_HELD:
-                raise InputError(path, f"the first {len(held)} lines are not JSON objects ({held[0].where}: {held[0].reason})")
-            continue
-        good += 1
-        yield from held
-        held.clear()
-        yield _record(_fields(obj), source, where)
-    if not good:
-        raise InputError(path, f"no line is a JSON object ({held[0].where}: {held[0].reason}); "
+            yield from hold.failed(Skip(source, where, problem))
+        else:
+            yield from hold.passed(_record(_fields(obj), source, where))
+    if not hold.good and hold.first is not None:  # (the first line is not blank: it is a record or held)
+        raise InputError(path, f"no line is a JSON object ({hold.first.where}: {hold.first.reason}); "
                                "expected JSON Lines: one {...} object per line")
 
 

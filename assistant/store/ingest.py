@@ -33,6 +33,7 @@ from .passages import passages
 from .vector_cache import VectorCache
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+SKIP_DETAILS = 200  # skips an IngestReport keeps in full; the rest are only counted (a junk file has millions)
 
 
 @dataclass
@@ -46,12 +47,23 @@ class IngestReport:
     published: int = 0  # papers put on a shared server for its readers by `ingest --repair`
     embedded_passages: int = 0
     cached_passages: int = 0
-    skipped: list[Skip] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)  # the first SKIP_DETAILS skips
+    skipped_more: int = 0  # skips after those, counted only
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated)
+
+    @property
+    def skipped_total(self) -> int:
+        return len(self.skipped) + self.skipped_more
+
+    def skip(self, record: Skip) -> None:
+        if len(self.skipped) < SKIP_DETAILS:
+            self.skipped.append(record)
+        else:
+            self.skipped_more += 1
 
 
 def embed_hash(paper: Paper) -> str:
@@ -73,7 +85,7 @@ def scan(paths: list[Path], fmt: str | None, encoding: str | None, report: Inges
         report.files.append(str(path))
         for record in read_records(path, fmt, encoding):
             if isinstance(record, Skip):
-                report.skipped.append(record)
+                report.skip(record)
             elif record.paper_id in seen:
                 report.duplicates += 1
             else:
