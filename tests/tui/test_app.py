@@ -153,7 +153,7 @@ def test_ui_never_blocks_and_questions_queue_politely(make_app, monkeypatch) -> 
     import threading
 
     from assistant.models import Answer
-    import assistant.tui.app as app_module
+    import assistant.tui.answering as answering
 
     release = threading.Event()
 
@@ -162,7 +162,7 @@ def test_ui_never_blocks_and_questions_queue_politely(make_app, monkeypatch) -> 
         release.wait(10)
         return Answer(question, "Thinking", "offline", grounded=False)
 
-    monkeypatch.setattr(app_module, "ask", slow_ask)
+    monkeypatch.setattr(answering, "ask", slow_ask)
     app = make_app()
 
     async def scenario(pilot) -> None:

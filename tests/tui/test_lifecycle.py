@@ -12,7 +12,9 @@ import pytest
 from tui_support import QUESTION, errors, run, settle, submit
 from textual.widgets import OptionList
 
+import assistant.tui.answering as answering
 import assistant.tui.app as app_module
+import assistant.tui.papers as papers
 from assistant.errors import LLMError, StoreError
 from assistant.models import Answer, Citation, Evidence
 from assistant.tui.screens import ConversationsScreen, PaperScreen
@@ -47,7 +49,7 @@ def slow_engine(store, calls: list[dict]):  # type: ignore[no-untyped-def]
 
 def test_escape_stops_generation_and_keeps_what_was_produced(make_app, seeded_store, monkeypatch) -> None:
     calls: list[dict] = []
-    monkeypatch.setattr(app_module, "ask", slow_engine(seeded_store, calls))
+    monkeypatch.setattr(answering, "ask", slow_engine(seeded_store, calls))
     app = make_app()
 
     async def scenario(pilot) -> None:
@@ -80,13 +82,13 @@ def test_escape_stops_generation_and_keeps_what_was_produced(make_app, seeded_st
 def test_escape_with_an_engine_that_ignores_stop_keeps_only_what_was_shown(make_app, monkeypatch) -> None:
     """The offline engine cannot be interrupted: the answer is cut back to what the user saw."""
     gate = threading.Event()
-    real_ask = app_module.ask
+    real_ask = answering.ask
 
     def late_ask(store, question, **kw):  # type: ignore[no-untyped-def]
         gate.wait(5)  # retrieval is "slow"; stop is set meanwhile and ignored
         return real_ask(store, question, **kw)
 
-    monkeypatch.setattr(app_module, "ask", late_ask)
+    monkeypatch.setattr(answering, "ask", late_ask)
     app = make_app()
 
     async def scenario(pilot) -> None:
@@ -107,7 +109,7 @@ def test_llm_error_is_a_notification_and_the_app_keeps_running(make_app, monkeyp
     def failing_ask(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise LLMError("cannot reach the LLM endpoint")
 
-    monkeypatch.setattr(app_module, "ask", failing_ask)
+    monkeypatch.setattr(answering, "ask", failing_ask)
     app = make_app()
 
     async def scenario(pilot) -> None:
@@ -127,13 +129,13 @@ def test_unexpected_errors_are_reported_not_fatal(make_app, monkeypatch) -> None
     def broken_search(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise StoreError("the vector index is damaged; run `litreview ingest` again")
 
-    monkeypatch.setattr(app_module, "search", broken_search)
+    monkeypatch.setattr(papers, "search", broken_search)
     app = make_app()
 
     async def scenario(pilot) -> None:
         await submit(pilot, "/search anything")
         assert any("vector index is damaged" in e for e in errors(app))
-        monkeypatch.setattr(app_module, "ask", lambda *a, **k: 1 / 0)
+        monkeypatch.setattr(answering, "ask", lambda *a, **k: 1 / 0)
         await submit(pilot, QUESTION)
         assert any("ZeroDivisionError" in e for e in errors(app))
         assert app.is_running
@@ -253,7 +255,7 @@ def test_only_tui_modules_import_textual(module: str) -> None:
 
 
 def test_transcript_follows_the_stream_only_when_at_the_bottom(make_app, seeded_store, monkeypatch) -> None:
-    monkeypatch.setattr(app_module, "ask", slow_engine(seeded_store, []))
+    monkeypatch.setattr(answering, "ask", slow_engine(seeded_store, []))
     app = make_app()
 
     async def scenario(pilot) -> None:

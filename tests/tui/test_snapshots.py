@@ -10,19 +10,19 @@ from __future__ import annotations
 import pytest
 from tui_support import QUESTION, SIZE, settle, submit
 
-import assistant.tui.app as app_module
+import assistant.tui.answering as answering
 
 
 @pytest.fixture
 def pinned_timing(monkeypatch):  # type: ignore[no-untyped-def]
-    real_ask = app_module.ask
+    real_ask = answering.ask
 
     def ask(*args, **kwargs):  # type: ignore[no-untyped-def]
         answer = real_ask(*args, **kwargs)
         answer.usage["seconds"] = 0.25
         return answer
 
-    monkeypatch.setattr(app_module, "ask", ask)
+    monkeypatch.setattr(answering, "ask", ask)
 
 
 async def ask_question(pilot) -> None:  # type: ignore[no-untyped-def]
