@@ -155,3 +155,22 @@ class Answer:
         return {"question": self.question, "answer": self.text, "engine": self.engine, "grounded": self.grounded,
                 "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in self.citations],
                 "usage": self.usage, "partial": self.partial, "uncited": self.uncited, "notes": self.notes}
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation, given to ``ask`` so that a follow-up can be understood.
+
+    ``cited`` holds the paper ids the answer cited, in the order it numbered them (best match
+    first). Only ids travel, never citation numbers: an old answer's ``[n]`` numbered that
+    answer's evidence and means nothing for the next one.
+    """
+
+    question: str
+    answer: str = ""
+    cited: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, answer: Answer) -> "Turn":
+        """The turn an :class:`Answer` makes, for the next question's ``history``."""
+        return cls(answer.question, answer.text, tuple(c.paper_id for c in answer.citations))

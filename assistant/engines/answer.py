@@ -1,7 +1,7 @@
 """The answer pipeline: retrieve, number the evidence, compose, check citations.
 
-    question -> search -> evidence (relevance gate, token budget)
-             -> offline engine | LLM (prompt files, streaming)
+    question (+ earlier turns) -> search -> evidence (relevance gate, token budget)
+             -> offline engine | LLM (prompt files, earlier turns as messages, streaming)
              -> citation checker -> Answer
 
 Both engines return the same :class:`~assistant.models.Answer`. Whatever an
@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
-from ..models import Answer, Evidence, Filters
+from ..models import Answer, Evidence, Filters, Turn
 from ..prompts import render
-from ..retrieval import search
 from ..settings import Settings
 from .citations import check_citations
+from .conversation import HISTORY_TOKENS, contextual_search, history_messages, referent
 from .evidence import build_evidence
 
 EngineName = Literal["auto", "llm", "offline"]
@@ -57,11 +57,19 @@ def _as_data(text: str) -> str:
 
 def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # type: ignore[no-untyped-def]
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
-        stop: threading.Event | None = None, llm=None) -> Answer:  # type: ignore[no-untyped-def]
+        stop: threading.Event | None = None, llm=None,  # type: ignore[no-untyped-def]
+        history: Sequence[Turn] = ()) -> Answer:
+    """Answer ``question`` from the store's abstracts, citing them.
+
+    ``history``: the conversation's earlier turns, oldest first (``Turn.of(answer)``). A follow-up
+    ("how fast is it on a phone?") is then searched together with the question it continues
+    (:mod:`.conversation`), and the LLM also sees the earlier turns as chat messages. Evidence and
+    citations are always the current retrieval's alone: nothing from an old turn can be cited.
+    """
     settings: Settings = store.settings
     chosen = resolve_engine(engine, settings)
     start = time.perf_counter()
-    hits = search(store, question, k=k, filters=filters)
+    hits, reading = contextual_search(store, question, history, k, filters)
     if chosen == "llm":
         from ..tokens import count_tokens
 
@@ -76,19 +84,22 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
                       usage={"seconds": round(time.perf_counter() - start, 3)})
 
     partial, notes, usage = False, [], {}
+    if reading.followup:
+        notes.append(f"read as a follow-up to \"{reading.anchors[-1]}\": searched for both together")
     if chosen == "offline":
         from .offline import compose
 
-        text = compose(store, question, evidence)
+        text = compose(store, question, evidence, referent(question, history, evidence) if reading.followup else None)
         if on_token:
             on_token(text)
     else:
         from .llm import LLMClient
 
         client = llm or LLMClient(settings)
+        prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm_model))
         completion = client.complete(render("answer_system"),
                                      render("answer_user", sources=format_sources(evidence), question=question),
-                                     on_token=on_token, stop=stop)
+                                     on_token=on_token, stop=stop, history=prior)
         text, usage, partial = completion.text, dict(completion.usage), not completion.finished
         if completion.error:
             notes.append(completion.error)

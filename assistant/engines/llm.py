@@ -27,7 +27,7 @@ import threading
 import time
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError, LLMError
@@ -111,13 +111,15 @@ class LLMClient:
 
     # -- plain text --------------------------------------------------------------------------
     def complete(self, system: str, user: str, on_token: Callable[[str], None] | None = None,
-                 stop: threading.Event | None = None) -> Completion:
+                 stop: threading.Event | None = None, history: Sequence[tuple[str, str]] = ()) -> Completion:
         """Stream an answer, calling ``on_token`` with each piece of text in order.
 
+        ``history``: earlier turns of a conversation, ``("user" | "assistant", text)`` oldest first,
+        sent as chat messages between the system message and ``user``.
         Setting ``stop`` ends the call within ~50 ms, even while the server is silent; the
         text so far comes back with ``finished=False``. ``on_token`` runs in the caller's thread.
         """
-        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
         start = time.perf_counter()
         stop = stop or threading.Event()
@@ -126,7 +128,8 @@ class LLMClient:
         finish_reason, model, error, chunks = None, None, None, 0
         events: queue.Queue[tuple[str, Any]] = queue.Queue()
         abandon = threading.Event()
-        messages = [SystemMessage(system), HumanMessage(user)]
+        prior = [AIMessage(text) if role == "assistant" else HumanMessage(text) for role, text in history]
+        messages = [SystemMessage(system), *prior, HumanMessage(user)]
 
         def pump() -> None:  # reads the stream in a worker thread so that `stop` is honoured at once
             stream = self.chat.stream(messages)
@@ -181,7 +184,8 @@ class LLMClient:
             if not text:
                 raise LLMError(f"the LLM endpoint at {self.shown_url} closed the stream before sending any text")
             error = "stream ended early: the server closed it without a finish_reason"
-        self.last_usage = self._usage(usage, model, [system, user], text, time.perf_counter() - start)
+        self.last_usage = self._usage(usage, model, [system, *(t for _, t in history), user], text,
+                                      time.perf_counter() - start)
         return Completion(text, self.last_usage, finished=error is None, error=error, finish_reason=finish_reason)
 
     # -- structured output -------------------------------------------------------------------

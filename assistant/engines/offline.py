@@ -24,6 +24,7 @@ MAX_SENTENCES = 5
 PER_PAPER = 2
 MAX_CANDIDATES = 60  # sentences considered per question
 DENSE_CANDIDATES = 12  # of which the lexically best are embedded: the engine's main cost
+FOCUS_BONUS = 0.15  # follow-ups: bonus for sentences of the paper "it" refers to (conversation.referent)
 QUANTITY_RE = re.compile(r"\b(how (many|much|fast|large|big|small|long|accurate)|what (percentage|fraction|speed|"
                          r"accuracy|score)|by how|speed-?up|faster|times|tokens? per second|fps|latency|number of)\b",
                          re.I)
@@ -59,8 +60,12 @@ def _candidates(evidence: list[Evidence]) -> list[tuple[int, int, str]]:
     return out[:MAX_CANDIDATES]
 
 
-def score_sentences(store, question: str, evidence: list[Evidence]) -> list[Scored]:  # type: ignore[no-untyped-def]
-    """Score candidate sentences; only the lexically most promising are embedded (the costly part)."""
+def score_sentences(store, question: str, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+                    focus: int | None = None) -> list[Scored]:
+    """Score candidate sentences; only the lexically most promising are embedded (the costly part).
+
+    ``focus``: the evidence number a follow-up's "it" refers to; its sentences get ``FOCUS_BONUS``.
+    """
     cands = _candidates(evidence)
     if not cands:
         return []
@@ -71,7 +76,8 @@ def score_sentences(store, question: str, evidence: list[Evidence]) -> list[Scor
     wants_figure = bool(QUANTITY_RE.search(question))
     figure = np.array([1.0 if wants_figure and FIGURE_RE.search(c[2]) else 0.0 for c in cands])
     prior = np.array([evidence[c[0] - 1].similarity for c in cands])
-    cheap = 0.35 * lexical + 0.15 * figure + 0.2 * prior
+    focused = np.array([FOCUS_BONUS if c[0] == focus else 0.0 for c in cands])
+    cheap = 0.35 * lexical + 0.15 * figure + 0.2 * prior + focused
     keep = np.argsort(-cheap, kind="stable")[:DENSE_CANDIDATES]
     vectors = store.embedder.embed([cands[i][2] for i in keep])
     score = cheap[keep] + 0.5 * (vectors @ store.query_vector(question))
@@ -101,9 +107,10 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def compose(store, question: str, evidence: list[Evidence]) -> str:  # type: ignore[no-untyped-def]
+def compose(store, question: str, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+            focus: int | None = None) -> str:
     """One paragraph per paper: its short name, then its chosen sentences, each cited."""
-    chosen = select(score_sentences(store, question, evidence))
+    chosen = select(score_sentences(store, question, evidence, focus))
     by_n = {e.n: e for e in evidence}
     paragraphs: list[str] = []
     current = None
