@@ -19,8 +19,8 @@ from textual import work
 from ..engines.answer import ask
 from ..engines.citations import check_citations
 from ..errors import LitreviewError
-from ..models import Answer, Filters
-from .session import Message
+from ..models import Answer, Filters, Turn
+from .session import Message, turns
 from .widgets import AnswerMessage, UserMessage, answer_meta
 from .workers import store_lock
 
@@ -53,6 +53,7 @@ class AnsweringMixin:
         if self.generation is not None:
             self.notify("an answer is still being written; press esc to stop it", severity="warning")
             return
+        history = turns(self.messages)  # before this question joins them
         self._save_message(Message("user", question))
         widget = AnswerMessage()
         await self.transcript.mount(UserMessage(question), widget)
@@ -61,10 +62,10 @@ class AnsweringMixin:
         gen = Generation(question, widget, self.conversation_id, started=started)
         self.generation = gen
         self.refresh_bindings()
-        self._answer(gen, self.engine, self.filters)
+        self._answer(gen, self.engine, self.filters, history)
 
     @work(thread=True, group="answer", exit_on_error=False)
-    def _answer(self: LitreviewApp, gen: Generation, engine: str, filters: Filters) -> None:
+    def _answer(self: LitreviewApp, gen: Generation, engine: str, filters: Filters, history: list[Turn]) -> None:
         def on_token(token: str) -> None:
             if not gen.stop.is_set():
                 self._from_thread(self._on_token, gen, token)
@@ -72,7 +73,8 @@ class AnsweringMixin:
         try:
             with store_lock(self.store):
                 answer = ask(self.store_view, gen.question, engine=engine, k=ANSWER_K,  # type: ignore[arg-type]
-                             filters=filters if filters.active else None, on_token=on_token, stop=gen.stop)
+                             filters=filters if filters.active else None, on_token=on_token, stop=gen.stop,
+                             history=history)
         except LitreviewError as exc:
             self._from_thread(self._answer_failed, gen, str(exc), exc)
             return

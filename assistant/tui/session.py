@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..models import Answer, Citation, Evidence, Hit
+from ..models import Answer, Citation, Evidence, Hit, Turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,14 @@ class Message:
                    citations=list(cits), engine=answer.engine,
                    partial=answer.partial if partial is None else partial, notes=list(answer.notes),
                    question=answer.question)
+
+
+def turns(messages: list[Message], limit: int = 6) -> list[Turn]:
+    """The conversation's last answered turns, oldest first, for ``ask(history=...)``: what lets a
+    follow-up ("how fast is it on a phone?") be read against the question it continues."""
+    out = [Turn(m.question, m.text, tuple(c.paper_id for c in sorted(m.citations, key=lambda c: c.n)))
+           for m in messages if m.role == "assistant" and m.question]
+    return out[-limit:]
 
 
 class InputHistory:

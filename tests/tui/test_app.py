@@ -181,3 +181,22 @@ def test_ui_never_blocks_and_questions_queue_politely(make_app, monkeypatch) -> 
         assert len(answers(app)) == 1 and app.generation is None
 
     run(app, scenario)
+
+
+def test_a_follow_up_is_answered_in_the_context_of_the_conversation(make_app) -> None:
+    """The question "how fast is it on a phone?" means nothing alone; after one about PowerInfer-2 the real
+    offline engine answers it from PowerInfer-2."""
+    app = make_app()
+    powerinfer = "PowerInfer-2: Fast Large Language Model Inference on a Smartphone"
+
+    async def scenario(pilot) -> None:
+        await submit(pilot, "what does PowerInfer-2 do?")
+        await submit(pilot, "how fast is it on a phone?")
+        first, second = (w.message for w in answers(app))
+        assert first is not None and second is not None
+        assert powerinfer in [c.title for c in first.citations]
+        assert second.citations and second.citations[0].title == powerinfer, second.citations
+        assert any("read as a follow-up" in note for note in second.notes)
+        assert "11.68" in second.text
+
+    run(app, scenario)
