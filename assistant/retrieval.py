@@ -32,6 +32,7 @@ Mode = Literal["hybrid", "lexical", "dense"]
 DENSE_WEIGHT = 0.6
 DENSE_POOL = 200  # passages fetched from Chroma per query
 LEXICAL_POOL = 100
+CROWDED = 0.5  # share of a writer's dense pool that must be its own papers before its search is scoped
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,12 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
     with ThreadPoolExecutor(max_workers=1) as side:
         vector = side.submit(store.query_vector, core_query(query))
         index = store.vectors
-        hits = index.query(vector.result(), pool, where=_chroma_where(filters, store.dense_scope()))
+        hits = index.query(vector.result(), pool, where=_chroma_where(filters))
+    scope = store.dense_scope()
+    if scope is not None and hits and store.catalogue.share_known({h.paper_id for h in hits}) < CROWDED:
+        # A writer on a shared server whose pool is mostly other users' papers: ask again, limited to its own
+        # files (a filtered query costs Chroma 3-5x more, so only when it matters).
+        hits = index.query(vector.result(), pool, where=_chroma_where(filters, scope))
     if not hits:
         return {}
     best, floor = hits[0].similarity, hits[-1].similarity

@@ -87,6 +87,18 @@ class Catalogue:
                 out[pid] = Paper.from_dict(json.loads(data))
         return out
 
+    def share_known(self, paper_ids: set[str]) -> float:
+        """The share of ``paper_ids`` that the catalogue holds."""
+        if not paper_ids:
+            return 1.0
+        ids = list(paper_ids)
+        known = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            known += self._db.execute(f"SELECT COUNT(*) FROM papers WHERE paper_id IN ({marks})", chunk).fetchone()[0]
+        return known / len(ids)
+
     def hashes(self) -> dict[str, tuple[str, str, str]]:
         """paper_id -> (content_hash, embed_hash, embed_model) for every paper."""
         rows = self._db.execute("SELECT paper_id, content_hash, embed_hash, embed_model FROM papers")
