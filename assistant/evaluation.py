@@ -53,8 +53,10 @@ def load_set(path: Path) -> list[Question]:
                 continue
             try:
                 row = json.loads(line)
+                gold = row.get("gold", ())
+                gold = (gold,) if isinstance(gold, str) else tuple(gold)  # one title may be given as a string
                 questions.append(Question(id=str(row.get("id", f"{path.stem}-{lineno}")), question=row["question"],
-                                          gold=tuple(row.get("gold", ())), answer=row.get("answer"),
+                                          gold=gold, answer=row.get("answer"),
                                           refuse=bool(row.get("refuse", False))))
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(path, f"not a valid question ({exc})", f"{lineno}") from exc

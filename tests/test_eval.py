@@ -28,3 +28,13 @@ def test_eval_rejects_a_set_whose_gold_is_not_in_the_store(seeded_home: Path, tm
     bad.write_text('{"id": "q1", "question": "anything", "gold": ["A Paper That Does Not Exist"]}\n')
     proc = run_cli("eval", "--set", str(bad), "--no-answers", home=home)
     assert proc.returncode == 2 and "not in the store" in proc.stderr
+
+
+def test_a_gold_title_may_be_a_string_or_a_list(tmp_path: Path) -> None:
+    from assistant.evaluation import load_set
+
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"question": "q1", "gold": "One Title"}\n{"question": "q2", "gold": ["A", "B"]}\n')
+    first, second = load_set(path)
+    assert first.gold == ("One Title",) and first.kind == "single"
+    assert second.gold == ("A", "B") and second.kind == "topic"
