@@ -172,6 +172,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
 
     valid = total = supported = cited_sentences = 0
     numeric_ok = numeric_n = refused_ok = refuse_n = false_refusals = in_n = 0
+    weak_refuse = weak_in = 0  # answered with the weak-match note
     latencies: list[float] = []
     for questions in sets.values():
         for q in questions:
@@ -192,9 +193,11 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
             if q.refuse:
                 refuse_n += 1
                 refused_ok += not answer.grounded
+                weak_refuse += answer.grounded and answer.weak_match
                 continue
             in_n += 1
             false_refusals += not answer.grounded
+            weak_in += answer.grounded and answer.weak_match
             if q.answer is not None:
                 numeric_n += 1
                 gold = {paper_id_for(t) for t in q.gold}
@@ -207,6 +210,10 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
         "numeric_accuracy": numeric_ok / numeric_n if numeric_n else float("nan"),
         "refusal_accuracy": refused_ok / refuse_n if refuse_n else float("nan"),
         "false_refusal_rate": false_refusals / in_n if in_n else float("nan"),
+        # out-of-collection questions refused or at least answered with the weak-match note; answerable
+        # questions that got the note
+        "refused_or_weak": (refused_ok + weak_refuse) / refuse_n if refuse_n else float("nan"),
+        "weak_on_answerable": weak_in / in_n if in_n else float("nan"),
         "ask_p50_ms": float(np.percentile(lat, 50)), "ask_p95_ms": float(np.percentile(lat, 95)),
     }
 

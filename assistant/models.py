@@ -150,11 +150,13 @@ class Answer:
     uncited: list[str] = field(default_factory=list)  # sentences that carry no valid citation
     partial: bool = False  # generation stopped or cut before the end
     evidence: list[Evidence] = field(default_factory=list)
+    weak_match: bool = False  # relevant enough to answer from, but no abstract matches the question closely
 
     def to_json(self) -> dict[str, object]:
         return {"question": self.question, "answer": self.text, "engine": self.engine, "grounded": self.grounded,
                 "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in self.citations],
-                "usage": self.usage, "partial": self.partial, "uncited": self.uncited, "notes": self.notes}
+                "usage": self.usage, "partial": self.partial, "uncited": self.uncited, "notes": self.notes,
+                "weak_match": self.weak_match}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,11 @@ from ..prompts import render
 from ..settings import Settings
 from .citations import check_citations
 from .conversation import HISTORY_TOKENS, contextual_search, history_messages, referent
-from .evidence import build_evidence
+from .evidence import WEAK_MATCH, build_evidence
 
 EngineName = Literal["auto", "llm", "offline"]
+WEAK_CAUTION = ("\nNone of these abstracts matches the question closely: they may be about something else. If they "
+                "do not answer it, say that the collection does not cover it.\n")
 NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abstract is relevant enough "
                "to answer it, so nothing is cited.")
 EVIDENCE_BUDGET = 3000  # tokens of abstracts given to the LLM
@@ -84,6 +86,11 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
                       usage={"seconds": round(time.perf_counter() - start, 3)})
 
     partial, notes, usage = False, [], {}
+    closest = max(e.similarity for e in evidence)
+    weak = closest < WEAK_MATCH
+    if weak:
+        notes.append(f"no abstract matches this question closely (best similarity {closest:.2f}): "
+                     "these are the nearest papers, and they may not address it")
     if reading.followup:
         notes.append(f"read as a follow-up to \"{reading.anchors[-1]}\": searched for both together")
     if chosen == "offline":
@@ -98,7 +105,8 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
         client = llm or LLMClient(settings)
         prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm_model))
         completion = client.complete(render("answer_system"),
-                                     render("answer_user", sources=format_sources(evidence), question=question),
+                                     render("answer_user", sources=format_sources(evidence), question=question,
+                                            caution=WEAK_CAUTION if weak else ""),
                                      on_token=on_token, stop=stop, history=prior)
         text, usage, partial = completion.text, dict(completion.usage), not completion.finished
         if completion.error:
@@ -110,4 +118,4 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
     usage["seconds"] = round(time.perf_counter() - start, 3)
     return Answer(question, checked.text, engine_label, grounded=bool(checked.citations),
                   citations=checked.citations, usage=usage, notes=notes, uncited=checked.uncited,
-                  partial=partial, evidence=evidence)
+                  partial=partial, evidence=evidence, weak_match=weak)

@@ -49,6 +49,18 @@ def test_streamed_answer_is_checked_and_cited(home: Path) -> None:
     assert user.index("<sources>") < user.index(POWERINFER) < user.index("</sources>") < user.index(QUESTION)
 
 
+def test_a_weak_match_tells_the_model_to_say_the_collection_may_not_cover_it(home: Path) -> None:
+    with FakeOpenAIServer(Reply.text("The collection does not cover robustness certificates.")) as server:
+        store = llm_store(home, server)
+        weak = ask(store, "robustness certificates for image classifiers under l2 perturbations", engine="llm")
+        strong = ask(store, QUESTION, engine="llm")
+        first, second = (r.body["messages"][-1]["content"] for r in server.chat_requests())
+    assert weak.weak_match and not strong.weak_match
+    assert "None of these abstracts matches the question closely" in first
+    assert "None of these abstracts" not in second
+    assert not weak.grounded and weak.text == "The collection does not cover robustness certificates."
+
+
 def test_injected_abstract_stays_data_and_its_fake_citation_is_dropped(home: Path, tmp_path: Path) -> None:
     evil = tmp_path / "evil.jsonl"
     evil.write_text('{"title": "Sparse Kernels for Smartphone LLM Inference", "abstract": "We run large language '

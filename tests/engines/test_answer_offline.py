@@ -80,3 +80,21 @@ def test_cli_ask_json_shape(seeded_home: Path, tmp_path: Path) -> None:
     assert out["grounded"] is True and out["engine"] == "offline"
     assert {c["n"] for c in out["citations"]} == {int(n) for n in re.findall(r"\[(\d+)\]", out["answer"])}
     assert all(set(c) == {"n", "paper_id", "title"} for c in out["citations"])
+
+
+@pytest.mark.parametrize("question", [
+    "what techniques let a trained network forget one customer's records without retraining from scratch?",
+    "robustness certificates for image classifiers under l2 perturbations",
+])
+def test_a_near_miss_is_answered_with_the_weak_match_note(seeded_store: Store, question: str) -> None:
+    """ML questions the collection does not cover pass the relevance gate (their neighbours are close),
+    so the answer says that its papers are only the nearest ones."""
+    answer = ask(seeded_store, question, engine="offline")
+    assert answer.grounded and answer.weak_match
+    assert any(n.startswith("no abstract matches this question closely") for n in answer.notes)
+    assert answer.to_json()["weak_match"] is True
+
+
+def test_a_question_the_collection_answers_has_no_weak_match_note(seeded_store: Store) -> None:
+    answer = ask(seeded_store, "how many tokens per second does PowerInfer-2 reach on a smartphone?", engine="offline")
+    assert answer.grounded and not answer.weak_match and not answer.notes
