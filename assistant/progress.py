@@ -10,9 +10,17 @@ import sys
 from typing import Any
 
 
+def rate_text(speed: float | None) -> str:
+    """Items per second as a progress bar shows it ("" until rich has measured a speed)."""
+    if not speed:
+        return ""
+    return f"{speed:,.0f}/s" if speed >= 10 else f"{speed:.1f}/s"
+
+
 class Progress:
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, console: Any = None) -> None:
         self.enabled = enabled
+        self._console = console
         self._bar: Any = None
         self._tasks: dict[str, Any] = {}
 
@@ -25,11 +33,17 @@ class Progress:
             return
         if self._bar is None:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
+            from rich.text import Text
+
+            class RateColumn(ProgressColumn):
+                def render(self, task: Any) -> Text:
+                    return Text(rate_text(task.speed), style="progress.data.speed")
 
             self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+                                     RateColumn(), TimeRemainingColumn(),
+                                     console=self._console or Console(stderr=True), transient=True)
             self._bar.start()
         if stage not in self._tasks:
             self._tasks[stage] = self._bar.add_task(stage, total=total)
