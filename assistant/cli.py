@@ -274,6 +274,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from .errors import LitreviewError
+
+        raise LitreviewError("`litreview chat` needs a terminal (its input or output is a pipe or a file); "
+                             "for scripts use `litreview ask`, `search`, `compare` or `draft`")
     from .tui import run
 
     run()

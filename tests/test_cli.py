@@ -113,3 +113,11 @@ def test_human_output_of_ingest_search_ask(home: Path) -> None:
     assert proc.returncode == 0 and proc.stdout.startswith(" 1. ") and " 2. " in proc.stdout
     proc = run_cli("ask", "how many tokens per second does PowerInfer-2 reach on a smartphone?", home=home)
     assert proc.returncode == 0 and "Sources:\n  [1] PowerInfer-2" in proc.stdout and "[offline" in proc.stdout
+
+
+def test_chat_without_a_terminal_is_one_clear_line(tmp_path: Path) -> None:
+    proc = run_cli("chat", home=tmp_path, input="")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "litreview: error: `litreview chat` needs a terminal (its input or output is a pipe or a file); "
+        "for scripts use `litreview ask`, `search`, `compare` or `draft`"]
