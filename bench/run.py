@@ -232,8 +232,10 @@ def llm_overhead(store: Store, questions: list[str]) -> None:
         class Timed:
             complete = staticmethod(timed_part("model", client.complete))
 
-        real_search = answer_module.search
-        answer_module.search = timed_part("search", real_search)
+        import assistant.engines.conversation as conversation  # where ask's retrieval is looked up
+
+        real_search = conversation.search
+        conversation.search = timed_part("search", real_search)
         try:
             answer_module.ask(llm_store, "warm up question about video generation", engine="llm", llm=Timed())
             totals, overheads = [], []
@@ -245,7 +247,7 @@ def llm_overhead(store: Store, questions: list[str]) -> None:
                 if "model" in parts:  # refused questions never reach the model
                     overheads.append(totals[-1] - parts["model"] - parts["search"])
         finally:
-            answer_module.search = real_search
+            conversation.search = real_search
     out("## Ask, LLM path, against a local OpenAI-compatible test server (instant replies)")
     out()
     out(f"total p50 {ms(p50(totals))} over {len(totals)} questions ({len(overheads)} reached the model). "
