@@ -72,6 +72,7 @@ class AnsweringMixin:
 
         try:
             with store_lock(self.store):
+                self.follow_server()
                 answer = ask(self.store_view, gen.question, engine=engine, k=ANSWER_K,  # type: ignore[arg-type]
                              filters=filters if filters.active else None, on_token=on_token, stop=gen.stop,
                              history=history)

@@ -56,6 +56,7 @@ class WorkersMixin:
     def _background(self: LitreviewApp, fn: Callable[[], Any], on_done: Callable[[Any], Any]) -> None:
         try:
             with store_lock(self.store):
+                self.follow_server()
                 result = fn()
         except LitreviewError as exc:
             self._from_thread(self.notify, str(exc), severity="error")
@@ -64,6 +65,21 @@ class WorkersMixin:
             self._from_thread(self._unexpected, exc)
             return
         self._from_thread(on_done, result)
+
+    def follow_server(self: LitreviewApp) -> None:
+        """In a worker holding the store lock: a read-only reader of a shared server brings its mirror in step
+        with the server first (one cheap revision check when nothing changed), and says so when it did."""
+        if not getattr(self.store, "read_only", False):
+            return
+        report = self.store.sync()
+        if report.changed:
+            self._from_thread(self._server_changed, report)
+
+    def _server_changed(self: LitreviewApp, report: Any) -> None:
+        self.paper_count = report.papers
+        self.update_status()
+        self.notify(f"the shared collection changed: {report.papers} papers ({report.added} new, "
+                    f"{report.updated} changed, {report.removed} removed)")
 
     def _from_thread(self: LitreviewApp, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
