@@ -28,39 +28,47 @@ class SyncReport:
 
 
 def sync(store) -> SyncReport:  # type: ignore[no-untyped-def]
-    """Make ``store``'s catalogue mirror the server's published papers (a no-op when already in step)."""
+    """Make ``store``'s catalogue mirror the server's published papers (a no-op when already in step).
+
+    One SQLite transaction, so the mirror is the old one or the new one; the published papers stream
+    through it page by page, so memory holds their ids, not the papers."""
     vectors = store.vectors
     revision = vectors.revision()
     catalogue = store.catalogue
     if revision and catalogue.get_meta(MIRRORED) == revision:
         return SyncReport(revision, papers=catalogue.count())
-    published = {}
-    for data, ehash in vectors.iter_published():
-        data["authors"] = tuple(data.get("authors") or ())
-        data["categories"] = tuple(data.get("categories") or ())
-        try:
-            paper = Paper(**data)
-        except TypeError as exc:
-            raise StoreError(f"the shared collection holds a paper this litreview cannot read ({exc}); "
-                             "upgrade litreview") from exc
-        published[paper.paper_id] = (paper, ehash)
-    if not published:
-        raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} has no published papers yet: "
-                         "its maintainer publishes them by running `litreview ingest` (or `litreview ingest "
-                         "--repair` for papers ingested by an older litreview)")
     have = catalogue.hashes()  # paper_id -> (content_hash, embed_hash, model)
-    report = SyncReport(revision, changed=True, papers=len(published))
+    report = SyncReport(revision, changed=True)
+    seen: set[str] = set()
     with catalogue.transaction():
-        for pid, (paper, ehash) in published.items():
-            if pid not in have:
+        for data, ehash in vectors.iter_published():
+            paper = _paper(data)
+            seen.add(paper.paper_id)
+            old = have.get(paper.paper_id)
+            if old is None:
                 report.added += 1
-            elif have[pid][:2] != (paper.content_hash, ehash):
+            elif old[:2] != (paper.content_hash, ehash):
                 report.updated += 1
             else:
                 continue
             catalogue.upsert(paper, ehash, vectors.model_id)
-        gone = [pid for pid in have if pid not in published]
+        if not seen:
+            raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} has no published papers "
+                             "yet: its maintainer publishes them by running `litreview ingest` (or `litreview "
+                             "ingest --repair` for papers ingested by an older litreview)")
+        gone = [pid for pid in have if pid not in seen]
         catalogue.delete(gone)
         report.removed = len(gone)
+    report.papers = len(seen)
     catalogue.set_meta(MIRRORED, revision)
     return report
+
+
+def _paper(data: dict) -> Paper:
+    data["authors"] = tuple(data.get("authors") or ())
+    data["categories"] = tuple(data.get("categories") or ())
+    try:
+        return Paper(**data)
+    except TypeError as exc:
+        raise StoreError(f"the shared collection holds a paper this litreview cannot read ({exc}); "
+                         "upgrade litreview") from exc

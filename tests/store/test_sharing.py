@@ -165,3 +165,24 @@ def test_other_writers_papers_cannot_crowd_yours_out_of_dense_search(server: str
         assert [r["title"] for r in hits["results"]] == [mine]
     finally:
         col.delete(ids=[f"foreign{i}:h:0" for i in range(3000)])
+
+
+def test_a_server_with_nothing_published_leaves_the_mirror_as_it_was(tmp_path: Path) -> None:
+    """E.g. the server was reset: the reader is told, and keeps the papers it mirrored (one transaction)."""
+    from assistant.models import Paper
+    from assistant.store import Store
+    from assistant.store.shared import MIRRORED
+
+    settings = Settings.load({"LITREVIEW_HOME": str(tmp_path / "reader"), "LITREVIEW_CHROMA_URL": "http://unused:1",
+                              "LITREVIEW_READ_ONLY": "1"})
+    store = Store.open(settings)
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
+    store.__dict__["vectors"] = VectorIndex(client, MODEL)  # an empty collection, as after a reset
+    kept = Paper("Mirrored Before The Reset", "An abstract.", "x.jsonl")
+    with store.catalogue.transaction():
+        store.catalogue.upsert(kept, "h", MODEL)
+    store.catalogue.set_meta(MIRRORED, "old-revision")
+    with pytest.raises(StoreError, match="has no published papers yet"):
+        store.sync()
+    assert [p.title for p in store.catalogue.iter_papers()] == [kept.title]
+    assert store.catalogue.get_meta(MIRRORED) == "old-revision"
