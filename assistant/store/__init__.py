@@ -195,6 +195,11 @@ class Store:
         hashes = self.catalogue.hashes_for(pending)
         self.vectors.delete_superseded([(pid, hashes[pid][1]) for pid in pending if pid in hashes])
         self.vectors.delete_papers([pid for pid in pending if pid not in hashes])
+        if self.settings.chroma_url:  # the batch may have committed but died before publishing
+            papers = self.catalogue.get_many(hashes)
+            self.vectors.publish([(papers[pid].to_dict(), hashes[pid][1]) for pid in papers
+                                  if hashes[pid][2] == self.embedder_id])
+            self.vectors.bump_revision()
         self.catalogue.set_meta("pending", "[]")
         return len(pending)
 

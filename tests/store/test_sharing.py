@@ -186,3 +186,28 @@ def test_a_server_with_nothing_published_leaves_the_mirror_as_it_was(tmp_path: P
         store.sync()
     assert [p.title for p in store.catalogue.iter_papers()] == [kept.title]
     assert store.catalogue.get_meta(MIRRORED) == "old-revision"
+
+
+def test_a_writer_that_died_before_publishing_publishes_on_its_next_write(server: str, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import settings_for
+
+    from assistant.store import Store
+    from assistant.store.ingest import embed_hash
+
+    store = Store.open(settings_for(tmp_path / "frank", chroma_url=server))
+    data = jsonl(tmp_path / "frank.jsonl", {"Unpublished Until Recovery": "A batch committed, then the writer died."})
+
+    def die(*args: object) -> None:
+        raise KeyboardInterrupt  # the process stops between the catalogue commit and publishing
+
+    with monkeypatch.context() as patch:
+        patch.setattr(VectorIndex, "publish", die)
+        with pytest.raises(KeyboardInterrupt):
+            store.ingest([data])
+    [paper] = list(store.catalogue.iter_papers())
+    key = (paper.paper_id, embed_hash(paper))
+    assert key not in store.vectors.published_keys()
+    store.ingest([jsonl(tmp_path / "more.jsonl", {"Another Paper": "Any later write recovers first."})])
+    assert key in store.vectors.published_keys()
+    store.close()
