@@ -97,15 +97,7 @@ def _names_something(store, terms: list[str]) -> bool:  # type: ignore[no-untype
     from ..store.lexical import tokenize
 
     stems = [t for toks in tokenize(terms) for t in toks] if terms else []
-    if not stems:
-        return False
-    n = max(len(store.lexical.paper_ids), 1)
-    for idf in store.lexical.idf(stems).values():  # BM25 idf = ln((n - df + .5) / (df + .5) + 1): invert it
-        e = float(np.exp(idf))
-        df = (n + 0.5 - 0.5 * (e - 1)) / e
-        if 0.5 <= df <= RARE_DF + 0.5:
-            return True
-    return False
+    return any(1 <= df <= RARE_DF for df in store.lexical.doc_freq(stems).values())
 
 
 def _is_elliptical(question: str) -> bool:

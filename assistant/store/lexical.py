@@ -95,14 +95,18 @@ class LexicalIndex:
     def row(self, paper_id: str) -> int | None:
         return self._row.get(paper_id)
 
-    def idf(self, terms: Iterable[str]) -> dict[str, float]:
-        """BM25 inverse document frequency of stemmed ``terms`` (unknown terms count as rare)."""
-        n_docs = max(len(self.paper_ids), 1)
+    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many papers use each stemmed term (0 for terms the index has never seen)."""
         vocab = getattr(self._retriever, "vocab_dict", None) or {}
         indptr = self._retriever.scores["indptr"] if self.paper_ids else np.zeros(1)
         out = {}
         for term in terms:
             tid = vocab.get(term)
-            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
-            out[term] = float(np.log((n_docs - df + 0.5) / (df + 0.5) + 1.0))
+            out[term] = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
         return out
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of stemmed ``terms`` (unknown terms count as rare)."""
+        n_docs = max(len(self.paper_ids), 1)
+        return {term: float(np.log((n_docs - df + 0.5) / (df + 0.5) + 1.0))
+                for term, df in self.doc_freq(terms).items()}
