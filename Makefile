@@ -31,7 +31,7 @@ eval: install
 	$(VENV)/bin/litreview eval
 
 bench: install
-	$(PY) bench/run.py --scale 10000,100000 --server --ingest-sizes 10000,100000
+	$(PY) bench/run.py --scale 10000,100000 --server --ingest-sizes 10000,100000 --lexical-sizes 10000,100000
 
 seed-vectors: install
 	$(PY) scripts/build_seed_vectors.py

@@ -1,7 +1,7 @@
 """litreview benchmarks: every figure beside a baseline measured in the same run.
 
     python bench/run.py [--quick] [--scale 10000,100000 [--server]] [--ingest-sizes 10000,100000]
-                        [--out bench/RESULTS.md]
+                        [--lexical-sizes 10000,100000] [--out bench/RESULTS.md]
 
 Writes bench/RESULTS.md (machine, versions, date, figures). Speed targets live
 here, never in timed unit tests: these machines are shared and noisy, so each
@@ -315,6 +315,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the slow cold-embedding runs")
     parser.add_argument("--scale", default="", help="comma-separated corpus sizes for the scale curve")
     parser.add_argument("--ingest-sizes", default="", help="corpus sizes for the ingest-memory runs")
+    parser.add_argument("--lexical-sizes", default="", help="corpus sizes for the BM25 build-memory runs")
     parser.add_argument("--server", action="store_true", help="also run the scale curve against a chroma server")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args()
@@ -337,6 +338,10 @@ def main() -> None:
             from ingest_memory import bench_ingest_memory
 
             bench_ingest_memory([int(x) for x in args.ingest_sizes.split(",")], out)
+        if args.lexical_sizes:
+            from lexical_build import bench_lexical
+
+            bench_lexical([int(x) for x in args.lexical_sizes.split(",")], out)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out(f"Peak RSS of the whole benchmark process: {peak:.0f} MB.")
     args.out.write_text("\n".join(LINES) + "\n", encoding="utf-8")

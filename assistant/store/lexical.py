@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import numpy as np
 from ..models import Paper
 
 TITLE_WEIGHT = 2
+BUILD_CHUNK = 2000  # papers tokenised at a time while building
 
 
 @lru_cache(maxsize=1)
@@ -45,14 +48,59 @@ class LexicalIndex:
         self._row = {pid: i for i, pid in enumerate(paper_ids)}
 
     @classmethod
-    def build(cls, papers: Iterable[Paper]) -> "LexicalIndex":
+    def build(cls, papers: Iterable[Paper], chunk: int = BUILD_CHUNK) -> "LexicalIndex":
+        """Index ``papers`` in one pass, ``chunk`` papers at a time.
+
+        bm25s's own ``index()`` wants the whole tokenised corpus at once, as Python lists of strings;
+        here each chunk is tokenised, reduced to (paper, term, count) numpy arrays and dropped, and
+        the score matrix is made at the end with bm25s's formulas (Lucene BM25, k1 = 1.5, b = 0.75).
+        The same index (tests/store/test_lexical.py); at 100k abstracts 0.76x the memory and 0.76x
+        the time of ``index()`` (bench/lexical_build.py).
+        """
         import bm25s
 
-        papers = list(papers)
         retriever = bm25s.BM25()
-        if papers:
-            retriever.index(tokenize([document_text(p) for p in papers]), show_progress=False)
-        return cls([p.paper_id for p in papers], retriever)
+        vocab: dict[str, int] = {}
+        paper_ids: list[str] = []
+        rows, cols, counts, lengths = [], [], [], []
+        batch: list[Paper] = []
+        for paper in chain(papers, [None]):  # None: the end, flush the last chunk
+            if paper is not None:
+                batch.append(paper)
+                if len(batch) < chunk:
+                    continue
+            chunk_rows: list[int] = []
+            chunk_cols: list[int] = []
+            chunk_counts: list[int] = []
+            for tokens in tokenize([document_text(p) for p in batch]) if batch else []:
+                terms = Counter(vocab.setdefault(t, len(vocab)) for t in tokens)
+                chunk_rows += [len(lengths)] * len(terms)
+                chunk_cols += terms.keys()
+                chunk_counts += terms.values()
+                lengths.append(len(tokens))
+            rows.append(np.asarray(chunk_rows, np.int32))
+            cols.append(np.asarray(chunk_cols, np.int32))
+            counts.append(np.asarray(chunk_counts, np.float32))
+            paper_ids.extend(p.paper_id for p in batch)
+            batch = []
+        if not paper_ids:
+            return cls([], retriever)
+        vocab.setdefault("", len(vocab))  # bm25s keeps an empty token in every vocabulary
+        n_docs, n_vocab = len(paper_ids), len(vocab)
+        row, col, tf = np.concatenate(rows), np.concatenate(cols), np.concatenate(counts)
+        length = np.asarray(lengths, np.float32)
+        df = np.bincount(col, minlength=n_vocab).astype(np.float32)
+        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        k1, b = retriever.k1, retriever.b
+        tfc = tf / (k1 * ((1 - b) + b * length[row] / length.mean()) + tf)
+        order = np.lexsort((row, col))  # compressed sparse columns: one column of papers per term
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=n_vocab))]).astype(np.int32)
+        retriever.scores = {"data": (idf[col] * tfc)[order].astype(retriever.dtype), "indices": row[order],
+                            "indptr": indptr, "num_docs": n_docs}
+        retriever.vocab_dict = vocab
+        retriever.unique_token_ids_set = set(vocab.values())
+        retriever.nonoccurrence_array = None  # only BM25L and BM25+ have one
+        return cls(paper_ids, retriever)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every paper, in ``paper_ids`` order."""
