@@ -247,11 +247,10 @@ class Store:
         """Publish the catalogue's papers the server holds vectors for but not the paper itself (papers
         ingested by a litreview that did not publish yet)."""
         published = self.vectors.published_keys()
-        missing = [pid for pid, (_, eh, m) in self.catalogue.hashes().items()
-                   if m == self.embedder_id and (pid, eh) not in published]
+        missing = {pid: eh for pid, (_, eh, m) in self.catalogue.hashes().items()
+                   if m == self.embedder_id and (pid, eh) not in published}
         papers = self.catalogue.get_many(missing)
-        hashes = self.catalogue.hashes_for(missing)
-        self.vectors.publish([(papers[pid].to_dict(), hashes[pid][1]) for pid in missing if pid in papers])
+        self.vectors.publish([(papers[pid].to_dict(), eh) for pid, eh in missing.items() if pid in papers])
         if missing:
             self.vectors.bump_revision()
         return len(missing)

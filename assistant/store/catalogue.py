@@ -78,26 +78,12 @@ class Catalogue:
         return Paper.from_dict(json.loads(row[0])) if row else None
 
     def get_many(self, paper_ids: Iterable[str]) -> dict[str, Paper]:
-        ids = list(dict.fromkeys(paper_ids))
-        out: dict[str, Paper] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for pid, data in self._db.execute(f"SELECT paper_id, data FROM papers WHERE paper_id IN ({marks})", chunk):
-                out[pid] = Paper.from_dict(json.loads(data))
-        return out
+        return {pid: Paper.from_dict(json.loads(data))
+                for pid, data in self._select_in("paper_id, data", dict.fromkeys(paper_ids))}
 
     def share_known(self, paper_ids: set[str]) -> float:
         """The share of ``paper_ids`` that the catalogue holds."""
-        if not paper_ids:
-            return 1.0
-        ids = list(paper_ids)
-        known = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            known += self._db.execute(f"SELECT COUNT(*) FROM papers WHERE paper_id IN ({marks})", chunk).fetchone()[0]
-        return known / len(ids)
+        return len(self.hashes_for(paper_ids)) / len(paper_ids) if paper_ids else 1.0
 
     def hashes(self) -> dict[str, tuple[str, str, str]]:
         """paper_id -> (content_hash, embed_hash, embed_model) for every paper."""
@@ -106,15 +92,16 @@ class Catalogue:
 
     def hashes_for(self, paper_ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """Like :meth:`hashes`, for just these papers (those that are stored)."""
+        rows = self._select_in("paper_id, content_hash, embed_hash, embed_model", paper_ids)
+        return {pid: (ch, eh, em) for pid, ch, eh, em in rows}
+
+    def _select_in(self, columns: str, paper_ids: Iterable[str]) -> Iterator[tuple]:
+        """Rows of ``columns`` for these paper ids, queried 500 ids at a time (SQLite's variable limit)."""
         ids = list(paper_ids)
-        out: dict[str, tuple[str, str, str]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT paper_id, content_hash, embed_hash, embed_model FROM papers "
-                                    f"WHERE paper_id IN ({marks})", chunk)
-            out.update({pid: (ch, eh, em) for pid, ch, eh, em in rows})
-        return out
+            yield from self._db.execute(f"SELECT {columns} FROM papers WHERE paper_id IN ({marks})", chunk)
 
     def iter_papers(self, limit: int | None = None) -> Iterator[Paper]:
         sql = "SELECT data FROM papers ORDER BY seq"

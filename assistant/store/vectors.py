@@ -111,27 +111,14 @@ class VectorIndex:
                              metadatas=[{"head": 1, "paper": json.dumps(paper, ensure_ascii=False)}
                                         for paper, _ in part])
 
-    def published_keys(self, batch: int = 5000) -> set[tuple[str, str]]:
+    def published_keys(self) -> set[tuple[str, str]]:
         """``(paper_id, embed_hash)`` of every published paper (ids only: cheap)."""
-        keys: set[tuple[str, str]] = set()
-        offset = 0
-        while True:
-            got = self._col.get(where={"head": 1}, include=[], limit=batch, offset=offset)
-            if not got["ids"]:
-                return keys
-            keys.update(tuple(cid.split(":")[:2]) for cid in got["ids"])  # type: ignore[misc]
-            offset += len(got["ids"])
+        return {tuple(cid.split(":")[:2]) for cid, _ in self._pages(where={"head": 1}, include=[])}  # type: ignore[misc]
 
-    def iter_published(self, batch: int = 2000) -> Iterator[tuple[dict, str]]:
+    def iter_published(self) -> Iterator[tuple[dict, str]]:
         """Yield ``(paper dict, embed_hash)`` for every published paper."""
-        offset = 0
-        while True:
-            got = self._col.get(where={"head": 1}, include=["metadatas"], limit=batch, offset=offset)
-            if not got["ids"]:
-                return
-            for meta in got["metadatas"] or []:
-                yield json.loads(str(meta["paper"])), str(meta["embed_hash"])
-            offset += len(got["ids"])
+        for _, meta in self._pages(where={"head": 1}, include=["metadatas"], batch=2000):
+            yield json.loads(str(meta["paper"])), str(meta["embed_hash"])
 
     def add(self, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:
         """Store passage vectors. No documents: Chroma would full-text index them (2x slower writes), and
@@ -160,15 +147,19 @@ class VectorIndex:
             found.update(self._col.get(ids=chunk_ids[start:start + ADD_BATCH], include=[])["ids"])
         return found
 
-    def iter_chunk_keys(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
+    def iter_chunk_keys(self) -> Iterator[tuple[str, str, str]]:
         """Yield ``(chunk_id, paper_id, embed_hash)`` for every stored chunk."""
+        for cid, meta in self._pages(include=["metadatas"]):
+            yield cid, str(meta.get("paper_id")), str(meta.get("embed_hash"))
+
+    def _pages(self, include: list[str], where: dict | None = None, batch: int = 5000) -> Iterator[tuple[str, dict]]:
+        """``(chunk_id, metadata)`` of every matching chunk, fetched ``batch`` at a time ({} without metadatas)."""
         offset = 0
         while True:
-            got = self._col.get(include=["metadatas"], limit=batch, offset=offset)
+            got = self._col.get(where=where, include=include, limit=batch, offset=offset)  # type: ignore[arg-type]
             if not got["ids"]:
                 return
-            for cid, meta in zip(got["ids"], got["metadatas"] or []):
-                yield cid, str(meta.get("paper_id")), str(meta.get("embed_hash"))
+            yield from zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"]))
             offset += len(got["ids"])
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
