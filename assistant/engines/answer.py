@@ -18,15 +18,13 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from ..models import Answer, Evidence, Filters, Turn
-from ..prompts import render
+from ..prompts import render, template
 from ..settings import Settings
 from .citations import check_citations
 from .conversation import HISTORY_TOKENS, contextual_search, history_messages, referent
 from .evidence import WEAK_MATCH, build_evidence
 
 EngineName = Literal["auto", "llm", "offline"]
-WEAK_CAUTION = ("\nNone of these abstracts matches the question closely: they may be about something else. If they "
-                "do not answer it, say that the collection does not cover it.\n")
 NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abstract is relevant enough "
                "to answer it, so nothing is cited.")
 EVIDENCE_BUDGET = 3000  # tokens of abstracts given to the LLM
@@ -106,7 +104,7 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
         prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm_model))
         completion = client.complete(render("answer_system"),
                                      render("answer_user", sources=format_sources(evidence), question=question,
-                                            caution=WEAK_CAUTION if weak else ""),
+                                            caution="\n" + template("answer_weak_caution") if weak else ""),
                                      on_token=on_token, stop=stop, history=prior)
         text, usage, partial = completion.text, dict(completion.usage), not completion.finished
         if completion.error:
