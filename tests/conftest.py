@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,14 @@ def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def seeded_store(seeded_home: Path) -> Store:
     return Store.open(settings_for(seeded_home))
+
+
+@pytest.fixture
+def home(seeded_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the seeded data dir (commands may write to it)."""
+    copy = tmp_path / "home"
+    shutil.copytree(seeded_home, copy)
+    return copy
 
 
 @pytest.fixture

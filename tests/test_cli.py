@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from support import cli_json, run_cli
-
-
-@pytest.fixture
-def home(seeded_home: Path, tmp_path: Path) -> Path:
-    """A private copy of the seeded data dir (commands may write to it)."""
-    copy = tmp_path / "home"
-    shutil.copytree(seeded_home, copy)
-    return copy
 
 
 def test_search_json_finds_the_pavement_paper(home: Path) -> None:

@@ -69,7 +69,7 @@ class WorkersMixin:
     def follow_server(self: LitreviewApp) -> None:
         """In a worker holding the store lock: a read-only reader of a shared server brings its mirror in step
         with the server first (one cheap revision check when nothing changed), and says so when it did."""
-        if not getattr(self.store, "read_only", False):
+        if not self.store.read_only:
             return
         report = self.store.sync()
         if report.changed:

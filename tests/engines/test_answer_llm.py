@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
-import pytest
 from llm_server import FakeOpenAIServer, Reply
 from support import cli_json, run_cli, settings_for
 
@@ -15,13 +13,6 @@ from assistant.store import Store
 
 POWERINFER = "PowerInfer-2: Fast Large Language Model Inference on a Smartphone"
 QUESTION = "how many tokens per second does PowerInfer-2 generate for TurboSparse-Mixtral-47B on a smartphone?"
-
-
-@pytest.fixture
-def home(seeded_home: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(seeded_home, copy)
-    return copy
 
 
 def llm_store(home: Path, server: FakeOpenAIServer) -> Store:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -201,13 +200,6 @@ def test_offline_followup_answer_is_extractive_cited_and_about_the_paper(seeded_
 
 
 # -- the LLM path, over a real HTTP server ------------------------------------------------------------------
-@pytest.fixture
-def home(seeded_home: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(seeded_home, copy)
-    return copy
-
-
 def test_llm_gets_earlier_turns_as_messages_and_old_citation_numbers_are_dropped(home: Path) -> None:
     reply = "It reaches 11.68 tokens per second [1]. The phone has 24 GB of memory [5]."
     with FakeOpenAIServer(Reply.text(reply)) as server:
