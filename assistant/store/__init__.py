@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -27,6 +28,18 @@ BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 def bundled_corpus() -> list[Path]:
     """The seed listings shipped inside the package."""
     return sorted(BUNDLED_DIR.glob("*.txt"))
+
+
+def _lock_holder(fh) -> str:  # type: ignore[no-untyped-def]
+    """Who holds the write lock, as the holder wrote it in the lock file. The holder writes its name just
+    after taking the lock, so a process refused in that instant waits for it a little (at most 0.5 s)."""
+    for _ in range(20):
+        fh.seek(0)
+        holder = fh.read().strip()
+        if holder:
+            return holder
+        time.sleep(0.025)
+    return "another process"
 
 
 class Store:
@@ -152,8 +165,7 @@ class Store:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                fh.seek(0)
-                holder = fh.read().strip() or "another process"
+                holder = _lock_holder(fh)
                 raise StoreBusyError(f"the store in {self.home} is being written by {holder}; "
                                      "wait for it to finish and try again") from None
             fh.seek(0)

@@ -105,6 +105,27 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
     assert other.ingest([good]).added == 1
 
 
+def test_a_writer_refused_just_as_the_holder_locks_still_names_it(tmp_path: Path) -> None:
+    """The holder writes its name right after taking the lock; a process refused in that instant must
+    not report "another process" (this raced in CI once)."""
+    import fcntl
+    import threading
+
+    store = Store.open(settings_for(tmp_path / "home"))
+    with (tmp_path / "home" / "write.lock").open("a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # locked, name not written yet
+
+        def name_it() -> None:
+            fh.write("litreview pid 4242")
+            fh.flush()
+
+        timer = threading.Timer(0.1, name_it)
+        timer.start()
+        with pytest.raises(StoreBusyError, match="being written by litreview pid 4242"):
+            store.ingest([write_csv(tmp_path / "good.csv", [{"title": "A Paper", "abstract": ABSTRACT}])])
+        timer.join()
+
+
 def test_changed_abstract_replaces_its_vectors(tmp_path: Path) -> None:
     store = Store.open(settings_for(tmp_path / "home"))
     path = write_csv(tmp_path / "mine.csv", [{"title": "A Paper", "abstract": ABSTRACT},
