@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from .textnorm import clean_text, paper_id_for
+from .textnorm import Markup, clean_identifier, clean_text, paper_id_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +36,19 @@ class Paper:
             object.__setattr__(self, "paper_id", paper_id_for(self.title))
 
     @classmethod
-    def make(cls, title: str, abstract: str, source: str, **meta: object) -> "Paper":
-        """Build a paper from raw reader fields, cleaning the text the user will see."""
-        authors = tuple(a for a in (clean_text(str(x)) for x in meta.pop("authors", ()) or ()) if a)
+    def make(cls, title: str, abstract: str, source: str, markup: Markup = "plain", **meta: object) -> "Paper":
+        """Build a paper from raw reader fields, cleaning the text the user will see.
+
+        ``markup`` says what the reader's text is: ``"plain"`` (kept as typed), ``"tex"`` (prose with TeX
+        fragments, as in arXiv abstracts) or ``"bibtex"`` (a BibTeX field value); see :mod:`textnorm`.
+        Identifiers (``doi``, ``url``, ``arxiv_id``) only have TeX escapes undone, never dashes or ties.
+        """
+        authors = tuple(a for a in (clean_text(str(x), markup) for x in meta.pop("authors", ()) or ()) if a)
         categories = tuple(str(c) for c in meta.pop("categories", ()) or ())
-        clean = {k: (clean_text(str(v)) or None) if isinstance(v, str) else v for k, v in meta.items()}
+        clean = {k: ((clean_identifier(v, markup) if k in ("doi", "url", "arxiv_id") else clean_text(v, markup))
+                     or None) if isinstance(v, str) else v for k, v in meta.items()}
         return cls(
-            title=clean_text(title), abstract=clean_text(abstract), source=source,
+            title=clean_text(title, markup), abstract=clean_text(abstract, markup), source=source,
             authors=authors, categories=categories, **clean,  # type: ignore[arg-type]
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,12 +22,16 @@ READERS: dict[str, str] = {
     "ris": "ris:read_ris",
     "csv": "tabular:read_csv",
     "jsonl": "tabular:read_jsonl",  # also reads the arXiv metadata snapshot
+    "csljson": "csl:read_csl_json",
 }
 EXTENSIONS = {
     ".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".csv": "csv", ".tsv": "csv",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".txt": "listing", ".md": "listing",
 }
 FORMAT_NAMES = sorted(READERS) + ["arxiv"]
+# a CSL item's keys, as only CSL JSON spells them (JSON arrays of other shapes go to the JSON reader)
+_CSL_RE = re.compile(rb'"(?:issued|container-title|citation-key|title-short|page-first)"\s*:|'
+                     rb'"type"\s*:\s*"(?:article-journal|paper-conference|chapter|report|article|thesis)"')
 
 
 def detect_format(path: Path, forced: str | None = None) -> str:
@@ -46,6 +51,8 @@ def detect_format(path: Path, forced: str | None = None) -> str:
         return "ris"
     if head.startswith(b"{"):
         return "jsonl"
+    if head.startswith(b"[") and _CSL_RE.search(head):
+        return "csljson"
     return by_ext or "listing"
 
 

@@ -17,6 +17,7 @@ from typing import Union
 
 from ..errors import InputError
 from ..models import Paper, Skip
+from ..textnorm import Markup
 
 Record = Union[Paper, Skip]
 SNIFF_BYTES = 64 * 1024
@@ -220,6 +221,31 @@ class SkipHold:
         out: list[Record] = [*self.held, record]
         self.held.clear()
         return out
+
+
+def make_paper(source: str, where: str, title: str, abstract: str, markup: Markup = "plain",
+               **meta: object) -> Record:
+    """The one way readers build a paper: :meth:`Paper.make`, or a :class:`Skip` naming the field that holds
+    text which cannot be stored as UTF-8.
+
+    Python strings can hold lone surrogates (JSON's ``"\\ud800"``, a file read with ``--encoding utf-7``);
+    no UTF-8 file, database or embedding model accepts them, so such a record is refused here, where it is
+    read, rather than failing the ingest later.
+    """
+    for name, value in (("title", title), ("abstract", abstract), *meta.items()):
+        for text in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(text, str) and not _encodable(text):
+                return Skip(source, where, f"the {name.replace('_', ' ')} holds text that is not valid Unicode "
+                                           "(a lone surrogate such as \\ud800); fix or remove it")
+    return Paper.make(title, abstract, source, markup, **meta)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..models import Paper, Skip
 from ..textnorm import clean_text
-from .base import Record, iter_lines
+from .base import Record, iter_lines, make_paper
 
 FURNITURE = {
     "new", "subscribe", "daily papers", "byak and the research community",
@@ -33,8 +33,13 @@ FURNITURE = {
 }
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE_RE = re.compile(rf"^{_MONTH}\s+\d{{1,2}}(?:,\s*(\d{{4}}))?(?:\s+\d+)?$")
-_AUTHORS_RE = re.compile(r"^[•·\-*]?\s*\d+\s+authors?$")
-_UPVOTES_RE = re.compile(r"^\d+$")
+_AUTHORS_RE = re.compile(r"^[•·\-*]?\s*\[?\s*\d+\s+authors?\s*\]?$")
+_UPVOTES_RE = re.compile(r"^(?:\[[-+]\]\s*)?\d+$")  # "42", or "[-] 42" from a page saved with its links
+_URL_RE = re.compile(r"^<?(?:https?://|www\.)\S+?>?$")
+_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+_ARXIV_LINK_RE = re.compile(
+    rf"^<?((?:https?://)?(?:www\.)?(?:huggingface\.co/papers|arxiv\.org/(?:abs|pdf))/{_ARXIV_ID}(?:\.pdf)?/?)>?$")
+_ARXIV_ID_RE = re.compile(rf"^(?:arXiv:)?{_ARXIV_ID}$")
 # A title is one line; an abstract is long prose ending in a sentence.
 TITLE_MAX = 300
 ABSTRACT_MIN = 200
@@ -43,20 +48,26 @@ ABSTRACT_MIN = 200
 def _is_furniture_line(line: str) -> bool:
     line = clean_text(line)  # a line of only invisible characters is no title either
     return (not line or line.casefold() in FURNITURE or bool(_DATE_RE.match(line)) or bool(_AUTHORS_RE.match(line))
-            or bool(_UPVOTES_RE.match(line)))
+            or bool(_UPVOTES_RE.match(line)) or bool(_URL_RE.match(line)) or bool(_ARXIV_ID_RE.match(line)))
 
 
-def _is_furniture(block: str) -> bool:
-    """Page chrome, or the '• N authors / · / date' lines under a paper."""
-    return all(_is_furniture_line(line) for line in block.split("\n"))
+def _arxiv_link(line: str) -> tuple[str, str | None] | None:
+    """``(arxiv_id, url)`` for a line that is only a link to an arXiv paper (or only its id), else None."""
+    line = clean_text(line)
+    link = _ARXIV_LINK_RE.match(line)
+    if link:
+        url = link.group(1)
+        return link.group(2), url if "://" in url else f"https://{url}"
+    bare = _ARXIV_ID_RE.match(line)
+    return (bare.group(1), None) if bare else None
 
 
 def _looks_like_abstract(block: str) -> bool:
     return len(block) >= ABSTRACT_MIN and (" " in block) and block.count(". ") >= 1
 
 
-def _blocks(path: Path, encoding: str | None) -> Iterator[tuple[int, str]]:
-    """Yield ``(first_line_number, block_text)`` for each blank-line-separated block."""
+def _blocks(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first_line_number, lines)`` for each blank-line-separated block."""
     start, lines = 0, []
     for lineno, line in iter_lines(path, encoding):
         if line.strip():
@@ -64,31 +75,54 @@ def _blocks(path: Path, encoding: str | None) -> Iterator[tuple[int, str]]:
                 start = lineno
             lines.append(line.strip())
         elif lines:
-            yield start, " ".join(lines) if len(lines) > 1 and _looks_like_abstract(" ".join(lines)) else "\n".join(lines)
+            yield start, lines
             lines = []
     if lines:
-        yield start, "\n".join(lines)
+        yield start, lines
+
+
+def _join(lines: list[str]) -> str:
+    """A block's text: an abstract wrapped over lines is one paragraph; other blocks keep their lines."""
+    return " ".join(lines) if len(lines) > 1 and _looks_like_abstract(" ".join(lines)) else "\n".join(lines)
 
 
 def read_listing(path: Path, encoding: str | None = None) -> Iterator[Record]:
+    """Papers of a saved listing page. Text is TeX-ish (``markup="tex"``): the page shows arXiv abstracts.
+
+    Link lines of a page saved with its links (a bare URL, ``[-] 12``, ``5 authors``) are furniture; a
+    link to an arXiv paper (or a bare arXiv id) before a paper's abstract becomes that paper's
+    ``arxiv_id`` (and ``url`` if it was a link).
+    """
     source = path.name
     pending_title: tuple[int, str] | None = None
-    current: Paper | None = None  # held back until we know whether a date line follows
-    for lineno, block in _blocks(path, encoding):
-        if _is_furniture(block):
-            dates = [m for m in (_DATE_RE.match(line.strip()) for line in block.split("\n")) if m]
-            if dates and current is not None and current.date is None:
+    link: tuple[str, str | None] | None = None  # the last arXiv link since the previous abstract
+    current: Record | None = None  # held back until we know whether a date line follows
+    for lineno, lines in _blocks(path, encoding):
+        for line in lines:
+            found = _arxiv_link(line)
+            if found is not None:
+                link = found
+        if lines and all(_is_furniture_line(line) for line in lines):
+            dates = [m for m in (_DATE_RE.match(line) for line in lines) if m]
+            if dates and isinstance(current, Paper) and current.date is None:
                 year = int(dates[0].group(1)) if dates[0].group(1) else None
                 current = replace(current, date=_date_text(dates[0].group(0)), year=year)
             continue
+        kept = [line for line in lines if not (_URL_RE.match(line) or _ARXIV_ID_RE.match(line))]
+        if len(kept) < len(lines):  # a link line glued to a title or an abstract
+            lineno += next(n for n, line in enumerate(lines) if line is kept[0])
+        block = _join(kept)
         if _looks_like_abstract(block):
             if pending_title is None:
                 yield Skip(source, f"line {lineno}", "abstract without a title line above it (cut at the top of the page?)")
+                link = None
                 continue
             if current is not None:
                 yield current
-            current = Paper.make(pending_title[1], block, source)
-            pending_title = None
+            arxiv_id, url = link if link is not None else (None, None)
+            current = make_paper(source, f"line {pending_title[0]}", pending_title[1], block, "tex",
+                                 arxiv_id=arxiv_id, url=url)
+            pending_title, link = None, None
             continue
         if pending_title is not None:
             yield Skip(source, f"line {pending_title[0]}", f"title {pending_title[1][:60]!r} has no abstract")

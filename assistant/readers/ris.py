@@ -3,8 +3,9 @@
 rispy parses a whole file into a list and silently drops a record that lacks
 its ``ER`` end tag, so the file is streamed here record by record: the lines
 from ``TY  -`` to ``ER  -`` go through ``RisParser.parse_lines`` one record at
-a time. A record cut off before ``ER``, or tag lines outside any record, become
-a :class:`Skip` naming the record number and its first line.
+a time. A record cut off before ``ER``, or one that lost its ``TY`` line, becomes
+a :class:`Skip` naming the record number and its first line; tag lines between
+records that belong to none (Ovid's ``NL`` and link lines after ``ER``) are ignored.
 """
 
 from __future__ import annotations
@@ -16,35 +17,53 @@ from pathlib import Path
 from rispy import RisParser
 
 from ..errors import InputError
-from ..models import Paper, Skip
+from ..models import Skip
 from ..textnorm import clean_text
-from .base import Record, SkipHold, iter_lines
+from .base import Record, SkipHold, iter_lines, make_paper
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
 def _records(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str], str | None]]:
-    """Yield ``(first_line, lines, problem)``; ``problem`` is None for a complete record."""
+    """Yield ``(first_line, lines, problem)``; ``problem`` is None for a complete record.
+
+    Tag lines between one record's ``ER`` and the next ``TY`` (Ovid writes ``NL`` and link lines there)
+    belong to no record and are ignored, unless they end with an ``ER`` of their own: then they are a
+    record that lost its ``TY`` line. Tag lines before the first record are such a record too when no
+    ``TY`` follows them (the file may not be RIS at all: the reader says so).
+    """
     start, lines = 0, []  # lines of the open record; empty between records
+    stray_start, stray = 0, []  # tag lines outside any record
+    seen_end = False  # an ER has closed a record
     for lineno, line in iter_lines(path, encoding):
         tag = _TAG_RE.match(line)
         name = tag.group(1) if tag else None
         if name == "TY":
             if lines:
                 yield start, lines, "record not closed with ER before the next TY (truncated?)"
-            start, lines = lineno, [line]
+            start, lines, stray = lineno, [line], []
         elif lines:
             lines.append(line)
             if name == "ER":
-                yield start, lines, None if lines[0].startswith("TY") else "record has no TY start tag"
-                lines = []
-        elif name is not None and name != "ER":
-            start, lines = lineno, [line]  # tag lines outside a record: a record missing its TY
+                yield start, lines, None
+                lines, seen_end = [], True
+        elif name == "ER":
+            if stray:
+                yield stray_start, stray + [line], "record has no TY start tag"
+                stray = []
+            seen_end = True
+        elif name is not None:
+            if not stray:
+                stray_start = lineno
+            stray.append(line)
+        elif stray and line.strip():
+            stray.append(line)  # a continuation line of a stray tag
         # anything else between records (blank lines, export notes) is ignored
     if lines:
-        yield start, lines, ("file ends inside this record (no ER end tag; truncated?)"
-                             if lines[0].startswith("TY") else "record has no TY start tag")
+        yield start, lines, "file ends inside this record (no ER end tag; truncated?)"
+    elif stray and not seen_end:
+        yield stray_start, stray, "record has no TY start tag"
 
 
 def read_ris(path: Path, encoding: str | None = None) -> Iterator[Record]:
@@ -93,11 +112,40 @@ def _paper(record: dict[str, object], source: str, where: str) -> Record:
     if not clean_text(abstract):
         return Skip(source, where, "no abstract (AB or N2); papers without one cannot be searched")
     authors = [a for key in ("authors", "first_authors") for a in record.get(key) or [] if isinstance(a, str)]
-    year = _YEAR_RE.search(_first(record, "year", "publication_year", "date"))
-    return Paper.make(
-        title, abstract, source, authors=authors, year=int(year.group(1)) if year else None,
+    year, date = ris_date(_first(record, "date"))
+    for name in ("year", "publication_year"):
+        if year is None:
+            year, year_date = ris_date(_first(record, name))
+            date = date or year_date
+    return make_paper(
+        source, where, title, abstract, authors=authors, year=year,
         venue=_first(record, "secondary_title", "journal_name", "alternate_title3", "BT",
                      "alternate_title1") or None,
-        doi=_first(record, "doi") or None, url=_first(record, "urls") or None,
-        date=_first(record, "date") or None,
+        doi=_first(record, "doi") or None, url=_first(record, "urls") or None, date=date,
     )
+
+
+_RIS_DATE = re.compile(r"^\s*(\d{4})(?:/(\d{0,2})(?:/(\d{0,2})(?:/(.*))?)?)?\s*$")
+
+
+def ris_date(text: str) -> tuple[int | None, str | None]:
+    """The year and a clean date of a RIS date (``YYYY/MM/DD/other``, parts may be empty).
+
+    ``2025///`` is 2025 and ``"2025"``; ``2020/05/01/`` is ``"2020-05-01"``; a date in another shape
+    ("May 2020") keeps its text and the year found in it.
+    """
+    if not text.strip():
+        return None, None
+    match = _RIS_DATE.match(text)
+    if match is None:
+        year = _YEAR_RE.search(text)
+        return (int(year.group(1)) if year else None), text.strip()
+    yyyy, mm, dd, other = match.groups()
+    date = yyyy
+    if mm and 1 <= int(mm) <= 12:
+        date += f"-{int(mm):02d}"
+        if dd and 1 <= int(dd) <= 31:
+            date += f"-{int(dd):02d}"
+    elif other and other.strip():  # "2021///Spring"
+        date += f" {other.strip()}"
+    return int(yyyy), date

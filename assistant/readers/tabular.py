@@ -12,13 +12,15 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from itertools import chain
 from pathlib import Path
 
 from ..errors import InputError
-from ..models import Paper, Skip
-from ..textnorm import clean_text
-from .base import Record, SkipHold, iter_lines
+from ..models import Skip
+from ..textnorm import Markup, clean_text
+from .base import Record, SkipHold, iter_lines, make_paper
 
 # field -> accepted names, best first (normalised: casefolded, spaces/dashes -> "_").
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -116,7 +118,8 @@ def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[Record]:
         if problem is not None:
             yield from hold.failed(Skip(source, where, problem))
         else:
-            yield from hold.passed(_record(_fields(obj), source, where))
+            fields, markup = _fields(obj)
+            yield from hold.passed(_record(fields, source, where, markup))
     if not hold.good and hold.first is not None:  # (the first line is not blank: it is a record or held)
         raise InputError(path, f"no line is a JSON object ({hold.first.where}: {hold.first.reason}); "
                                "expected JSON Lines: one {...} object per line")
@@ -134,30 +137,65 @@ def _json_array(path: Path, first: tuple[int, str], rest: Iterator[tuple[int, st
         raise InputError(path, "expected a JSON array of objects, one per paper")
     for i, item in enumerate(data, start=1):
         if isinstance(item, dict):
-            yield _record(_fields(item), path.name, f"item {i}")
+            fields, markup = _fields(item)
+            yield _record(fields, path.name, f"item {i}", markup)
         else:
             yield Skip(path.name, f"item {i}", f"not a JSON object (got {type(item).__name__})")
 
 
-def _fields(obj: dict[str, object]) -> dict[str, object]:
-    """Normalise keys; map an arXiv metadata snapshot record onto the common fields."""
+def _fields(obj: dict[str, object]) -> tuple[dict[str, object], Markup]:
+    """Normalise keys; map an arXiv metadata snapshot record onto the common fields.
+
+    An arXiv record's text is TeX (``"markup": "tex"``). Its year and date are those of its first
+    version (``versions[0].created``), else the month its id was given: ``update_date`` is when the
+    record last changed (a new version, a journal reference), not when the paper appeared.
+    """
     fields: dict[str, object] = {}
     for key, value in obj.items():
         fields.setdefault(_norm(key), value)
     if "authors_parsed" in fields or ("id" in fields and ("update_date" in fields or "versions" in fields)):
-        arxiv_id = _text(fields.get("id"))
+        arxiv_id = _text(fields.get("id")).strip()
         versions = fields.get("versions")
         first = versions[0] if isinstance(versions, list) and versions else None
-        created = first.get("created") if isinstance(first, dict) else None
+        created = _created(first.get("created") if isinstance(first, dict) else None)
+        year = created.year if created else arxiv_year(arxiv_id)
         fields.update(
             arxiv_id=arxiv_id, url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
-            date=fields.get("update_date") or created,
+            date=created.date().isoformat() if created else None, year=year,
         )
+        fields.pop("update_date", None)
         if isinstance(fields.get("authors_parsed"), list):
             fields["authors"] = fields["authors_parsed"]
         elif isinstance(fields.get("authors"), str):  # "A, B and C"
             fields["authors"] = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", _text(fields["authors"]))
-    return fields
+        return fields, "tex"
+    return fields, "plain"
+
+
+def _created(value: object) -> datetime | None:
+    """arXiv's version date ("Mon, 2 Apr 2007 19:18:42 GMT"), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+_NEW_ID = re.compile(r"^(?:arxiv:)?(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$", re.I)
+_OLD_ID = re.compile(r"^(?:arxiv:)?[a-z][a-z.\-]*/(\d{2})(\d{2})\d{3}(?:v\d+)?$", re.I)
+
+
+def arxiv_year(arxiv_id: str) -> int | None:
+    """The year an arXiv id was given: ``YYMM.NNNNN`` is 20YY, ``archive/YYMMNNN`` 19YY or 20YY (arXiv began in
+    1991). None for anything else, or a month that is no month."""
+    match = _NEW_ID.match(arxiv_id.strip()) or _OLD_ID.match(arxiv_id.strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return None
+    yy = int(match.group(1))
+    if _NEW_ID.match(arxiv_id.strip()):
+        return 2000 + yy if yy >= 7 else None  # new-style ids began in April 2007
+    return 1900 + yy if yy >= 91 else 2000 + yy
 
 
 def _pick(fields: dict[str, object], name: str) -> object:
@@ -195,16 +233,16 @@ def _authors(value: object) -> list[str]:
     return names
 
 
-def _record(fields: dict[str, object], source: str, where: str) -> Record:
+def _record(fields: dict[str, object], source: str, where: str, markup: Markup = "plain") -> Record:
     title, abstract = _text(_pick(fields, "title")), _text(_pick(fields, "abstract"))
-    if not clean_text(title):
+    if not clean_text(title, markup):
         return Skip(source, where, "empty title")
-    if not clean_text(abstract):
+    if not clean_text(abstract, markup):
         return Skip(source, where, "empty abstract (papers without one cannot be searched)")
     date = _text(_pick(fields, "date")) or None
     year = _YEAR_RE.search(_text(_pick(fields, "year")) or date or "")
-    return Paper.make(
-        title, abstract, source, authors=_authors(_pick(fields, "authors")),
+    return make_paper(
+        source, where, title, abstract, markup, authors=_authors(_pick(fields, "authors")),
         year=int(year.group(1)) if year else None, date=date,
         venue=_text(_pick(fields, "venue")) or None, doi=_text(_pick(fields, "doi")) or None,
         url=_text(_pick(fields, "url")) or None, arxiv_id=_text(_pick(fields, "arxiv_id")) or None,

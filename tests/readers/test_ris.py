@@ -73,7 +73,7 @@ def test_zotero_ris(tmp_path: Path) -> None:
     assert first.authors == ("Müller, Hans", "Smith, John")
     assert first.abstract == "We fine-tune BERT on café reviews. The abstract continues on a second line."
     assert (first.year, first.venue, first.doi, first.url, first.date) == (
-        2020, "Journal of Things", "10.1234/abcd", "https://example.org/a", "2020/05/01/")
+        2020, "Journal of Things", "10.1234/abcd", "https://example.org/a", "2020-05-01")
     assert (second.authors, second.venue, second.year) == (("Nguyen, Anh",), "Proceedings of the ACL", 2021)
     assert second.abstract == "Transformers are slow; we make them fast."
     assert third.venue == "J. Last"

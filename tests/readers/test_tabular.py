@@ -33,7 +33,7 @@ def test_zotero_csv(tmp_path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(["Key", "Item Type", "Publication Year", "Author", "Title", "Publication Title",
                          "DOI", "Url", "Abstract Note", "Date", "Date Added", "Extra"])
-        writer.writerow(["K1", "journalArticle", "2020", "Müller, Hans; Smith, John", "{BERT} for caf\\'e reviews",
+        writer.writerow(["K1", "journalArticle", "2020", "Müller, Hans; Smith, John", "<i>BERT</i> for café reviews",
                          "Journal of Things", "10.1/x", "https://e.org/1", "Line one,\nline two; \"quoted\".",
                          "2020-05-01", "2024-01-01 10:00:00", "arXiv: 2001.00001"])
         writer.writerow(["K2", "preprint", "", "Doe, Jane", "No Year", "", "", "", ABSTRACT, "", "", ""])
@@ -154,7 +154,7 @@ def test_arxiv_snapshot(tmp_path: Path) -> None:
     assert isinstance(paper, Paper) and isinstance(other, Paper)
     assert paper.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
     assert paper.abstract == "A fully differential calculation in perturbative quantum chromodynamics is presented."
-    assert (paper.arxiv_id, paper.year, paper.date) == ("0704.0001", 2008, "2008-11-13")
+    assert (paper.arxiv_id, paper.year, paper.date) == ("0704.0001", 2007, "2007-04-02")  # not update_date
     assert paper.categories == ("hep-ph", "hep-ex")
     assert paper.authors == ("Balázs, C.", "Berger, E. L.", "Nadolsky, P. M.", "Yuan, C. -P. Jr")
     assert (paper.url, paper.venue, paper.doi) == (

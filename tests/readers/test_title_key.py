@@ -21,7 +21,7 @@ ABSTRACT = "We study a thing carefully. It works well on many benchmarks."
 
 def old_title_key(title: str) -> str:
     """title_key as it was before symbol-only titles got keys of their own (the reference)."""
-    text = unicodedata.normalize("NFKD", clean_text(title).casefold())
+    text = unicodedata.normalize("NFKD", clean_text(title, "tex").casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.findall(r"\w+", text))
 

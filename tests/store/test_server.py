@@ -81,7 +81,8 @@ def test_category_and_year_filters_on_the_server(chroma_server: str, tmp_path: P
     rows = [{"id": f"2401.0000{i}", "title": f"Filtered Vision Transformer Study {i}",
              "abstract": "We prune vision transformer tokens to speed up image classification by 2x.",
              "authors": "A. Author and B. Author", "categories": "cs.CV cs.LG" if i % 2 else "cs.CL",
-             "update_date": f"202{i}-01-15"} for i in range(4)]
+             "versions": [{"version": "v1", "created": f"Mon, 15 Jan 202{i} 10:00:00 GMT"}],
+             "update_date": "2025-06-01"} for i in range(4)]  # the year is the first version's, not the update's
     data = tmp_path / "arxiv.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     cli_json("ingest", str(data), home=home, env=env)
