@@ -52,6 +52,10 @@ class StoreBusyError(StoreError):
     """Another litreview process holds the store's write lock."""
 
 
+class DiskFullError(StoreError):
+    """The disk holding the data dir has no room for the next write."""
+
+
 class ReadOnlyStoreError(StoreError):
     """A write was asked of a data dir that reads a shared Chroma server read-only."""
 

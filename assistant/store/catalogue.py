@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS papers (
     content_hash TEXT NOT NULL,       -- changes when anything about the paper changes
     embed_hash   TEXT NOT NULL,       -- changes when the embedded text changes
     embed_model  TEXT NOT NULL,       -- model that made its vectors
-    seq          INTEGER NOT NULL     -- insertion order, for stable listing
+    seq          INTEGER NOT NULL,    -- insertion order, for stable listing
+    roles        TEXT                 -- "<ROLES_VERSION>:<code>": each abstract sentence's role (roles.py)
 );
 CREATE INDEX IF NOT EXISTS papers_title ON papers(title COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS papers_seq ON papers(seq);  -- MAX(seq) per insert would otherwise scan
@@ -47,6 +48,7 @@ class Catalogue:
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the paper catalogue {path}: {exc}") from exc
+        self._add_roles_column()
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -55,6 +57,15 @@ class Catalogue:
 
     def close(self) -> None:
         self._db.close()
+
+    def _add_roles_column(self) -> None:
+        """Catalogues written before sentence roles were kept get the column (empty: tagged when read)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(papers)")}
+        if "roles" not in columns:
+            try:
+                self._db.execute("ALTER TABLE papers ADD COLUMN roles TEXT")
+            except sqlite3.OperationalError:
+                pass  # a read-only data dir: roles are computed when read instead
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -103,6 +114,13 @@ class Catalogue:
             marks = ",".join("?" * len(chunk))
             yield from self._db.execute(f"SELECT {columns} FROM papers WHERE paper_id IN ({marks})", chunk)
 
+    def roles_for(self, paper_ids: Iterable[str]) -> dict[str, str]:
+        """The stored sentence-role codes (``"<version>:<code>"``) of these papers, where there is one."""
+        try:
+            return {pid: code for pid, code in self._select_in("paper_id, roles", paper_ids) if code}
+        except sqlite3.OperationalError:  # an old catalogue opened read-only: no roles column
+            return {}
+
     def iter_papers(self, limit: int | None = None) -> Iterator[Paper]:
         sql = "SELECT data FROM papers ORDER BY seq"
         rows = self._db.execute(sql + " LIMIT ?", (limit,)) if limit else self._db.execute(sql)
@@ -133,15 +151,18 @@ class Catalogue:
             self._db.execute("COMMIT")
 
     def upsert(self, paper: Paper, embed_hash: str, embed_model: str) -> None:
-        """Insert or replace one paper; call inside :meth:`transaction`."""
+        """Insert or replace one paper, with its abstract's sentence roles; call inside :meth:`transaction`."""
+        from ..roles import ROLES_VERSION, encode_roles, tag_abstract
+
+        roles = f"{ROLES_VERSION}:{encode_roles(tag_abstract(paper.title, paper.abstract))}"
         self._db.execute(
-            "INSERT INTO papers(paper_id, title, year, source, data, content_hash, embed_hash, embed_model, seq) "
-            "VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT MAX(seq) FROM papers), 0) + 1) "
+            "INSERT INTO papers(paper_id, title, year, source, data, content_hash, embed_hash, embed_model, seq, "
+            "roles) VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT MAX(seq) FROM papers), 0) + 1, ?) "
             "ON CONFLICT(paper_id) DO UPDATE SET title=excluded.title, year=excluded.year, source=excluded.source, "
             "data=excluded.data, content_hash=excluded.content_hash, embed_hash=excluded.embed_hash, "
-            "embed_model=excluded.embed_model",
+            "embed_model=excluded.embed_model, roles=excluded.roles",
             (paper.paper_id, paper.title, paper.year, paper.source, json.dumps(paper.to_dict(), ensure_ascii=False),
-             paper.content_hash, embed_hash, embed_model),
+             paper.content_hash, embed_hash, embed_model, roles),
         )
 
     def delete(self, paper_ids: Iterable[str]) -> None:

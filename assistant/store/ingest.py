@@ -46,7 +46,8 @@ class IngestReport:
     reembedded: int = 0  # unchanged papers given vectors by a newly configured embedding model
     published: int = 0  # papers put on a shared server for its readers by `ingest --repair`
     embedded_passages: int = 0
-    cached_passages: int = 0
+    cached_passages: int = 0  # from the vectors shipped for the bundled corpus
+    reused_passages: int = 0  # copied from vectors another writer of a shared server stored for the same text
     skipped: list[Skip] = field(default_factory=list)  # the first SKIP_DETAILS skips
     skipped_more: int = 0  # skips after those, counted only
     seconds: float = 0.0
@@ -145,30 +146,37 @@ def plan(papers: dict[str, Paper], store, report: IngestReport,  # type: ignore[
 
 def embed_passages(to_write, store, report: IngestReport, progress: Progress | None,  # type: ignore[no-untyped-def]
                    use_cache: bool = True):
-    """Phase 2: vectors for every passage that needs one (cache first, then the model)."""
+    """Phase 2: vectors for every passage that needs one: this writer's own stored chunks cost nothing; then
+    vectors another writer of a shared server stored for the same text, the shipped cache, the model."""
     embedder = store.embedder
+    index = store.vectors
     cache = VectorCache(embedder.model_id) if use_cache else None
     ids: list[str] = []
+    keys: list[tuple[str, str, int]] = []
     texts: list[str] = []
     metas: list[dict] = []
     for paper, ehash, needs_vectors in to_write:
         if not needs_vectors:
             continue
+        meta = index.chunk_meta(paper.paper_id, ehash, paper.source, paper.year)
         for n, text in enumerate(passages(paper, embedder)):
-            ids.append(f"{paper.paper_id}:{ehash}:{n}")
+            ids.append(index.chunk_id(paper.paper_id, ehash, n))
+            keys.append((paper.paper_id, ehash, n))
             texts.append(text)
-            meta = {"paper_id": paper.paper_id, "embed_hash": ehash, "source": paper.source}
-            if paper.year is not None:
-                meta["year"] = paper.year
             metas.append(meta)
-    present = store.vectors.existing(ids)  # same paper, same text, same model: nothing to compute
+    present = index.existing(ids)  # same paper, same text, same model, already ours: nothing to do
     if present:
         keep = [i for i, cid in enumerate(ids) if cid not in present]
-        ids, texts, metas = [ids[i] for i in keep], [texts[i] for i in keep], [metas[i] for i in keep]
-    rows: list[np.ndarray | None] = [cache.get(t) if cache is not None and len(cache) else None for t in texts]
+        ids, keys, texts, metas = ([seq[i] for i in keep] for seq in (ids, keys, texts, metas))
+    borrowed = index.borrow(sorted({(pid, eh) for pid, eh, _ in keys})) if index.writer and keys else {}
+    rows: list[np.ndarray | None] = [borrowed.get(key) for key in keys]
+    reused = sum(row is not None for row in rows)
+    if cache is not None and len(cache):
+        rows = [row if row is not None else cache.get(text) for row, text in zip(rows, texts)]
     missing = [i for i, row in enumerate(rows) if row is None]
-    report.cached_passages = len(texts) - len(missing)
-    report.embedded_passages = len(missing)
+    report.reused_passages += reused
+    report.cached_passages += len(texts) - len(missing) - reused
+    report.embedded_passages += len(missing)
     if missing:
         fresh = embedder.embed([texts[i] for i in missing],
                                progress=(lambda done, total: progress("embedding", done, total)) if progress else None)

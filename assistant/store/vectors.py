@@ -4,6 +4,13 @@ One collection per embedding model (its name and metadata say which model made
 the vectors), so switching models re-embeds into a new collection instead of
 mixing vectors from two models. Chunk ids are ``<paper_id>:<embed_hash>:<n>``.
 
+On a shared server every writer (data dir) owns its own chunks: their ids end in
+``:<writer>`` and their metadata carries ``writer``. A writer deletes and counts
+only its own chunks, so nothing one writer does (recovering from a crash,
+updating a paper) can remove vectors that another writer's catalogue holds.
+Identical passages are still embedded once: a writer copies the vectors another
+writer already stored for the same paper text (:meth:`VectorIndex.borrow`).
+
 On a shared server the collection also carries the papers themselves, so readers
 can mirror them (see ``shared.py``): a paper's first chunk is *published* with
 ``head=1`` and the paper as JSON in its metadata, and the collection's metadata
@@ -55,10 +62,26 @@ def open_client(chroma_path: Path, chroma_url: str | None):  # type: ignore[no-u
         raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
 
 
+def chunk_number(chunk_id: str) -> int:
+    """The passage number ``n`` of ``<paper_id>:<embed_hash>:<n>[:<writer>]``."""
+    return int(chunk_id.split(":")[2])
+
+
+def forget_client(chroma_path: Path) -> None:
+    """Make the next ``open_client`` of this path start afresh (chromadb keeps one shared client per path and
+    process; after its files were moved aside it must not be reused). Other paths' clients are untouched."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(chroma_path), None)
+
+
 class VectorIndex:
-    def __init__(self, client, model_id: str, create: bool = True) -> None:  # type: ignore[no-untyped-def]
-        """``create=False`` (a read-only reader) opens an existing collection and never makes one."""
+    def __init__(self, client, model_id: str, create: bool = True, writer: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        """``create=False`` (a read-only reader) opens an existing collection and never makes one.
+        ``writer``: this data dir's tag on a shared server (its chunks are its own); None when embedded."""
         self.model_id = model_id
+        self.writer = writer
         self._client = client
         name = collection_name(model_id)
         try:
@@ -88,6 +111,27 @@ class VectorIndex:
     def count(self) -> int:
         return int(self._col.count())
 
+    # -- ownership ------------------------------------------------------------------------------
+    def chunk_id(self, paper_id: str, embed_hash: str, n: int) -> str:
+        """The id of this writer's passage ``n`` of a paper's text ``embed_hash``."""
+        base = f"{paper_id}:{embed_hash}:{n}"
+        return f"{base}:{self.writer}" if self.writer else base
+
+    def chunk_meta(self, paper_id: str, embed_hash: str, source: str, year: int | None) -> dict:
+        meta: dict = {"paper_id": paper_id, "embed_hash": embed_hash, "source": source}
+        if year is not None:
+            meta["year"] = year
+        if self.writer:
+            meta["writer"] = self.writer
+        return meta
+
+    def own(self, where: dict | None = None) -> dict | None:
+        """``where`` limited to this writer's chunks (unchanged when the store is not shared)."""
+        if not self.writer:
+            return where
+        mine = {"writer": self.writer}
+        return mine if where is None else {"$and": [where, mine]}
+
     # -- sharing: published papers and the revision ---------------------------------------------
     def revision(self) -> str:
         """The collection's current revision, read fresh from Chroma ("" before any published write)."""
@@ -107,13 +151,13 @@ class VectorIndex:
         """Put each paper (``Paper.to_dict()``, embed_hash) on its first chunk, for readers to mirror."""
         for start in range(0, len(papers), batch):
             part = papers[start:start + batch]
-            self._col.update(ids=[f"{paper['paper_id']}:{ehash}:0" for paper, ehash in part],
+            self._col.update(ids=[self.chunk_id(str(paper["paper_id"]), ehash, 0) for paper, ehash in part],
                              metadatas=[{"head": 1, "paper": json.dumps(paper, ensure_ascii=False)}
                                         for paper, _ in part])
 
     def published_keys(self) -> set[tuple[str, str]]:
         """``(paper_id, embed_hash)`` of every published paper (ids only: cheap)."""
-        return {tuple(cid.split(":")[:2]) for cid, _ in self._pages(where={"head": 1}, include=[])}  # type: ignore[misc]
+        return {tuple(cid.split(":")[:2]) for cid, _ in self._pages(where=self.own({"head": 1}), include=[])}  # type: ignore[misc]
 
     def iter_published(self) -> Iterator[tuple[dict, str]]:
         """Yield ``(paper dict, embed_hash)`` for every published paper."""
@@ -128,17 +172,61 @@ class VectorIndex:
             self._col.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metas[start:end])
 
     def delete_superseded(self, current: list[tuple[str, str]], batch: int = 500) -> None:
-        """Delete chunks of these papers whose embed_hash is not the current one."""
+        """Delete this writer's chunks of these papers whose embed_hash is not the current one."""
         for start in range(0, len(current), batch):
             part = current[start:start + batch]
             where = {"$and": [{"paper_id": {"$in": [pid for pid, _ in part]}},
                               {"embed_hash": {"$nin": [eh for _, eh in part]}}]}
-            self._col.delete(where=where)
+            self._col.delete(where=self.own(where))
 
     def delete_papers(self, paper_ids: list[str], batch: int = 500) -> None:
-        """Delete every chunk of these papers."""
+        """Delete every chunk of these papers that this writer owns."""
         for start in range(0, len(paper_ids), batch):
-            self._col.delete(where={"paper_id": {"$in": paper_ids[start:start + batch]}})
+            self._col.delete(where=self.own({"paper_id": {"$in": paper_ids[start:start + batch]}}))
+
+    def delete_own(self) -> None:
+        """Delete every chunk this writer owns (the whole collection's chunks when not shared)."""
+        if self.writer:
+            self._col.delete(where={"writer": self.writer})
+        else:
+            self.drop()
+
+    def drop(self) -> None:
+        """Delete the collection and make it again, empty."""
+        try:
+            name, metadata = self._col.name, self._col.metadata
+            self._client.delete_collection(name)
+            self._col = self._client.get_or_create_collection(
+                name, metadata={k: v for k, v in (metadata or {}).items() if k != "revision"},
+                configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+        except Exception as exc:
+            raise StoreError(f"cannot reset the Chroma collection {self._col.name}: {exc}") from exc
+
+    def probe(self) -> None:
+        """Read the index once (a count and a one-result query), raising StoreError when it is damaged."""
+        try:
+            if self._col.count():
+                dim = len(self._col.get(limit=1, include=["embeddings"])["embeddings"][0])
+                self._col.query(query_embeddings=np.zeros((1, dim), np.float32) + 0.01, n_results=1,
+                                include=["distances"])
+        except Exception as exc:
+            raise StoreError(f"the Chroma collection {self._col.name} cannot be read: {exc}") from exc
+
+    def borrow(self, keys: list[tuple[str, str]], batch: int = 500) -> dict[tuple[str, str, int], np.ndarray]:
+        """Vectors any writer already stored for these ``(paper_id, embed_hash)`` texts, by
+        ``(paper_id, embed_hash, n)``: the same text under the same model embeds to the same vectors."""
+        found: dict[tuple[str, str, int], np.ndarray] = {}
+        wanted = set(keys)
+        for start in range(0, len(keys), batch):
+            part = keys[start:start + batch]
+            where = {"$and": [{"paper_id": {"$in": sorted({pid for pid, _ in part})}},
+                              {"embed_hash": {"$in": sorted({eh for _, eh in part})}}]}
+            got = self._col.get(where=where, include=["embeddings"])
+            for cid, vec in zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else []):
+                pid, ehash = cid.split(":")[:2]
+                if (pid, ehash) in wanted:
+                    found.setdefault((pid, ehash, chunk_number(cid)), np.asarray(vec, np.float32))
+        return found
 
     def existing(self, chunk_ids: list[str]) -> set[str]:
         """Which of these chunk ids are already stored (e.g. put there by another user of a shared server)."""
@@ -148,8 +236,8 @@ class VectorIndex:
         return found
 
     def iter_chunk_keys(self) -> Iterator[tuple[str, str, str]]:
-        """Yield ``(chunk_id, paper_id, embed_hash)`` for every stored chunk."""
-        for cid, meta in self._pages(include=["metadatas"]):
+        """Yield ``(chunk_id, paper_id, embed_hash)`` for every chunk this writer owns."""
+        for cid, meta in self._pages(include=["metadatas"], where=self.own()):
             yield cid, str(meta.get("paper_id")), str(meta.get("embed_hash"))
 
     def _pages(self, include: list[str], where: dict | None = None, batch: int = 5000) -> Iterator[tuple[str, dict]]:
@@ -176,7 +264,7 @@ class VectorIndex:
 
     def vectors_for(self, paper_ids: list[str]) -> dict[str, np.ndarray]:
         """Mean passage vector of each paper (unit length), for diversity and clustering."""
-        got = self._col.get(where={"paper_id": {"$in": paper_ids}}, include=["embeddings", "metadatas"])
+        got = self._col.get(where=self.own({"paper_id": {"$in": paper_ids}}), include=["embeddings", "metadatas"])
         sums: dict[str, np.ndarray] = {}
         for vec, meta in zip(got["embeddings"], got["metadatas"]):
             pid = str(meta["paper_id"])

@@ -158,13 +158,12 @@ def _state(store: Store) -> tuple[dict, set]:
 
 def test_interrupted_batched_ingest_resumes_to_the_same_state(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import dataclasses
 
     data = _jsonl(tmp_path / "big.jsonl", 25)
-    reference = Store.open(dataclasses.replace(settings_for(tmp_path / "ref"), ingest_batch=10))
+    reference = Store.open(settings_for(tmp_path / "ref").replace(ingest_batch=10))
     reference.ingest([data])
 
-    store = Store.open(dataclasses.replace(settings_for(tmp_path / "home"), ingest_batch=10))
+    store = Store.open(settings_for(tmp_path / "home").replace(ingest_batch=10))
     real_embed = store.embedder.embed
     calls = {"n": 0}
 

@@ -1,0 +1,78 @@
+"""Getting a store ready before a command uses it: the policy the CLI and the TUI share.
+
+* a reader of a shared server brings its mirror in step with the server;
+* an empty data dir is filled with the bundled corpus;
+* papers embedded by another model than the configured one are re-embedded.
+
+:func:`prepare` does the work and returns a :class:`Preparation` saying what it did; it never prints.
+Each front end tells the user in its own way (stderr lines in the CLI, before the TUI starts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import StoreError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from . import Store
+    from .ingest import IngestReport, Progress
+    from .shared import SyncReport
+
+
+@dataclass(slots=True)
+class Preparation:
+    synced: SyncReport | None = None  # a reader's mirror, when it changed
+    seeded: IngestReport | None = None  # the bundled corpus ingested into an empty store
+    reembedded: int = 0  # papers re-embedded for a newly configured model
+
+    def lines(self, store: Store) -> list[str]:
+        """What happened, as sentences for the user."""
+        out: list[str] = []
+        if self.synced is not None and self.synced.changed:
+            r = self.synced
+            out.append(f"mirrored the shared collection at {store.settings.chroma_url}: {r.papers} papers "
+                       f"({r.added} new, {r.updated} changed, {r.removed} removed)")
+        if self.seeded is not None:
+            out.append(f"{self.seeded.added} papers ingested in {self.seeded.seconds:.1f} s")
+        if self.reembedded:
+            out.append(f"re-embedded {self.reembedded} papers with {store.embedder_id}")
+        return out
+
+
+def will_seed(store: Store) -> bool:
+    """An empty, writable, unshared store: :func:`prepare` will ingest the bundled corpus (slow-ish)."""
+    return not store.read_only and len(store) == 0 and not store.settings.chroma_url
+
+
+def prepare(store: Store, progress: Progress | None = None) -> Preparation:
+    """Bring ``store`` to a state a command can use (see the module docstring)."""
+    from . import bundled_corpus
+
+    done = Preparation()
+    if store.read_only:
+        done.synced = store.sync()
+        return done
+    if len(store) == 0 and store.settings.chroma_url and store.vectors.count():
+        raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} holds {store.vectors.count()} "
+                         f"passages but {store.home} has no papers yet; to read them set LITREVIEW_READ_ONLY=1, "
+                         "or run `litreview ingest` with the same files (vectors on the server are reused)")
+    if len(store) == 0:
+        done.seeded = store.ingest(bundled_corpus(), progress=progress)
+    elif store.needs_reembedding():
+        done.reembedded = store.reembed(progress=progress).reembedded
+    return done
+
+
+def open_prepared(settings: Settings | None = None, progress: Progress | None = None) -> tuple[Store, Preparation]:
+    """``Store.open`` then :func:`prepare`; the store is closed again if preparing fails."""
+    from . import Store
+
+    store = Store.open(settings)
+    try:
+        return store, prepare(store, progress)
+    except BaseException:
+        store.close()
+        raise

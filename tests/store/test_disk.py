@@ -1,0 +1,138 @@
+"""A full disk or damaged vectors: one line, nothing lost, and a repair path.
+
+The disk filling up is injected (ENOSPC from Chroma, "database or disk is full" from SQLite, too little
+free space before a batch) and, where the machine allows mounting one, played on a real 3 MB tmpfs.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hostile.hostile_support import run_main
+
+from assistant.store import commit, vectors
+
+ABSTRACT = ("We compress the key-value cache of language models by keeping salient tokens. Our method "
+            "reduces memory by 4x with little accuracy loss on long-context benchmarks.")
+
+
+def _data(tmp_path: Path, n: int = 30) -> Path:
+    path = tmp_path / "papers.jsonl"
+    path.write_text("".join(json.dumps({"title": f"Disk Paper {i}", "abstract": f"{ABSTRACT} Case {i}."}) + "\n"
+                            for i in range(n)))
+    return path
+
+
+def _one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 3, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("litreview: error: "), proc.stderr
+    assert all(w in lines[0] for w in words), lines[0]
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def _papers(home: Path) -> int:
+    return len(json.loads(run_main(["papers", "--json"], home).stdout)["papers"])
+
+
+def test_enospc_from_chroma_is_one_line_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, data = tmp_path / "home", _data(tmp_path)
+    assert run_main(["ingest", str(data), "--json"], home, env={"LITREVIEW_INGEST_BATCH": "10"}).returncode == 0
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"title": f"Later Paper {i}", "abstract": ABSTRACT}) + "\n" for i in range(5)))
+
+    def full(*args: object, **kw: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(vectors.VectorIndex, "add", full)
+    _one_line_error(run_main(["ingest", str(more)], home), "is full", str(home))
+    monkeypatch.undo()
+    assert _papers(home) == 30  # the earlier papers are all there, the failed batch left nothing
+    out = json.loads(run_main(["ingest", str(more), "--json"], home).stdout)
+    assert out["added"] == 5 and out["papers_in_store"] == 35
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
+
+
+def test_sqlite_disk_full_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, data = tmp_path / "home", _data(tmp_path)
+    from assistant.store.catalogue import Catalogue
+
+    real = Catalogue.set_meta
+
+    def set_meta(self: Catalogue, key: str, value: str) -> None:
+        if key == "pending":
+            raise sqlite3.OperationalError("database or disk is full")
+        real(self, key, value)
+
+    monkeypatch.setattr(Catalogue, "set_meta", set_meta)
+    _one_line_error(run_main(["ingest", str(data)], home), "is full")
+
+
+def test_too_little_space_is_refused_before_a_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, data = tmp_path / "home", _data(tmp_path)
+    monkeypatch.setattr(commit, "free_bytes", lambda store: 2 * 2**20)
+    line = _one_line_error(run_main(["ingest", str(data)], home), "has 2 MB free", "MB are needed")
+    assert "free some space" in line
+    with sqlite3.connect(home / "papers.sqlite") as db:  # nothing was written (`papers` would seed the store)
+        assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
+
+
+def test_repair_rebuilds_unreadable_vectors_from_the_catalogue(tmp_path: Path) -> None:
+    home, data = tmp_path / "home", _data(tmp_path)
+    assert run_main(["ingest", str(data)], home).returncode == 0
+    for f in (home / "chroma").rglob("*"):  # the vector files are damaged (a crash or a full disk mid-write)
+        if f.is_file():
+            f.write_bytes(b"\0garbage" * 100)
+    search = run_main(["search", "key-value cache compression", "-k", "3"], home)
+    assert search.returncode == 3 and "Traceback" not in search.stderr
+    doctor = run_main(["doctor", "--json"], home)
+    assert doctor.returncode == 1
+    problems = json.loads(doctor.stdout)["problems"]
+    assert any("litreview repair" in p for p in problems), problems
+
+    out = run_main(["repair", "--json"], home)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["rebuilt"] == 30
+    assert not list(home.glob("chroma.damaged-*"))  # the damaged copy is gone once the new index is whole
+    hits = json.loads(run_main(["search", "key-value cache compression", "-k", "3", "--json"], home).stdout)
+    assert len(hits["results"]) == 3
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 3 MB tmpfs (needs root and a kernel that lets this process mount; skipped otherwise)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_real_full_disk(tiny_disk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tiny_disk / "home"
+    monkeypatch.setattr(commit, "MIN_FREE_BYTES", 0)  # let the batches run into the wall instead of stopping early
+    monkeypatch.setattr(commit, "check_space", lambda store, need: None)
+    proc = run_main(["ingest"], home, env={"LITREVIEW_INGEST_BATCH": "50"})
+    _one_line_error(proc, "is full")
+    kept = _papers(home)
+    assert 0 < kept < 460
+    monkeypatch.undo()
+    subprocess.run(["mount", "-o", "remount,size=80m", str(tiny_disk)], check=True)
+    problems = json.loads(run_main(["doctor", "--json"], home).stdout)["problems"]
+    assert problems == "none" or all("pending; the next `litreview ingest` finishes it" in p for p in problems)
+    out = json.loads(run_main(["ingest", "--json"], home).stdout)
+    assert out["papers_in_store"] == 460
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
