@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ["assistant.cli", "assistant.store", "assistant.store.ingest", "assistant.retrieval", "assistant.readers",
-        "assistant.evaluation", "assistant.doctor", "assistant.render"]
+CORE = ["assistant.store", "assistant.store.ingest", "assistant.retrieval", "assistant.readers",
+        "assistant.evaluation", "assistant.store.prepare", "assistant.engines.answer"]
 
 
 def _modules_after(code: str) -> set[str]:

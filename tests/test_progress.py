@@ -7,7 +7,7 @@ import time
 
 from rich.console import Console
 
-from assistant.progress import Progress, rate_text
+from assistant.cli.progress import Progress, rate_text
 
 
 def test_rate_text() -> None:

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import LitreviewError, NotFoundError
+from ..errors import LitreviewError, NotFoundError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ingest", help="add abstracts to the store (no PATH: the bundled corpus)")
     s.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help="daily-papers .txt, BibTeX, RIS, CSV, JSONL or arXiv metadata JSONL")
-    s.add_argument("--format", choices=["listing", "bibtex", "ris", "csv", "jsonl", "arxiv"],
+                   help="daily-papers .txt, BibTeX, RIS, CSV, JSONL, CSL JSON or arXiv metadata JSONL")
+    s.add_argument("--format", choices=["listing", "bibtex", "ris", "csv", "jsonl", "arxiv", "csljson"],
                    help="skip format detection")
     s.add_argument("--encoding", help="text encoding of the files (default: detect)")
     s.add_argument("--repair", action="store_true",
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_args(s)
     s.add_argument("--json", action="store_true")
 
-    from .review.commands import add_parsers as add_review_parsers
+    from .review import add_parsers as add_review_parsers
 
     add_review_parsers(sub)
 
@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("chat", help="open the terminal UI")
 
+    s = sub.add_parser("repair", help="rebuild the vectors from the catalogue (after a crash or a full disk "
+                                      "damaged them; `litreview doctor` says when)")
+    s.add_argument("--json", action="store_true")
+
     s = sub.add_parser("doctor", help="show data dir, store size, embedding model and LLM configuration")
     s.add_argument("--json", action="store_true")
     return p
@@ -86,8 +90,8 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
 
 
 def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from .errors import ConfigError
-    from .models import Filters
+    from ..errors import ConfigError
+    from ..models import Filters
 
     year_min = year_max = None
     if args.year:
@@ -103,33 +107,22 @@ def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 # -- commands ------------------------------------------------------------------------------------
 def open_store(ensure: bool = True, settings=None):  # type: ignore[no-untyped-def]
-    """The store (for the CLI and the TUI); an empty one is first filled with the bundled corpus, and one
-    whose papers were embedded by another model is re-embedded, both said on stderr."""
-    from .store import Store, bundled_corpus
+    """The store, made ready for a command (``store/prepare.py``): what that did is said on stderr."""
+    from ..store import Store
+    from ..store.prepare import prepare, will_seed
 
     store = Store.open(settings)
-    if ensure and store.read_only:
-        report = store.sync()
-        if report.changed:
-            print(f"litreview: mirrored the shared collection at {store.settings.chroma_url}: {report.papers} papers "
-                  f"({report.added} new, {report.updated} changed, {report.removed} removed)", file=sys.stderr)
+    if not ensure:
         return store
-    if ensure and len(store) == 0 and store.settings.chroma_url and store.vectors.count():
-        from .errors import StoreError
-
-        raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} holds {store.vectors.count()} "
-                         f"passages but {store.home} has no papers yet; to read them set LITREVIEW_READ_ONLY=1, "
-                         "or run `litreview ingest` with the same files (vectors on the server are reused)")
-    if ensure and len(store) == 0:
+    if will_seed(store):
         print("litreview: the store is empty; ingesting the bundled corpus first...", file=sys.stderr)
-        with progress_printer() as progress:
-            report = store.ingest(bundled_corpus(), progress=progress)
-        print(f"litreview: {report.added} papers ingested in {report.seconds:.1f} s", file=sys.stderr)
-    elif ensure and store.needs_reembedding():
+    elif not store.read_only and store.needs_reembedding():
         print(f"litreview: embedding model changed to {store.embedder_id}; re-embedding "
               f"{store.needs_reembedding()} papers...", file=sys.stderr)
-        with progress_printer() as progress:
-            store.reembed(progress=progress)
+    with progress_printer() as progress:
+        done = prepare(store, progress)
+    for line in done.lines(store):
+        print(f"litreview: {line}", file=sys.stderr)
     return store
 
 
@@ -140,7 +133,7 @@ def progress_printer():  # type: ignore[no-untyped-def]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .store import bundled_corpus
+    from ..store import bundled_corpus
 
     store = open_store(ensure=False)
     paths = args.paths or bundled_corpus()
@@ -182,7 +175,7 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
 def resolve_paper(store, ref: str):  # type: ignore[no-untyped-def]
     """A paper by id, exact title, or unambiguous title fragment."""
-    from .textnorm import paper_id_for
+    from ..textnorm import paper_id_for
 
     paper = store.get(ref) or store.get(paper_id_for(ref))
     if paper:
@@ -209,7 +202,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .retrieval import search
+    from ..retrieval import search
 
     store = open_store()
     hits = search(store, args.query, k=args.k, filters=filters_from(args), mode=args.mode, diverse=args.diverse)
@@ -225,7 +218,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .engines.answer import ask
+    from ..engines.answer import ask
 
     store = open_store()
     stream = not args.json and sys.stdout.isatty()
@@ -248,13 +241,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from . import evaluation as ev
+    from .. import evaluation as ev
 
     store = open_store()
     sets = ev.load_sets(args.sets)
     missing = ev.check_gold(store, sets)
     if missing:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError(missing[0].split(":")[0], f"{len(missing)} gold titles are not in the store, e.g. "
                                                    f"{missing[0].split(': ', 1)[1]}")
@@ -275,11 +268,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        from .errors import LitreviewError
+        from ..errors import LitreviewError
 
         raise LitreviewError("`litreview chat` needs a terminal (its input or output is a pipe or a file); "
                              "for scripts use `litreview ask`, `search`, `compare` or `draft`")
-    from .tui import run
+    from ..tui import run
 
     run()
     return 0
@@ -297,7 +290,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if report.get("problems") in (None, [], "none") else 1
 
 
-COMMANDS = {"ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
+def cmd_repair(args: argparse.Namespace) -> int:
+    store = open_store(ensure=False)
+    with progress_printer() as progress:
+        report = store.rebuild(progress=progress)
+    summary = {"papers": len(store), "rebuilt": report.reembedded, "embedded_passages": report.embedded_passages,
+               "cached_passages": report.cached_passages, "reused_passages": report.reused_passages}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"rebuilt the vectors of {report.reembedded} papers ({report.embedded_passages} passages embedded, "
+              f"{report.cached_passages + report.reused_passages} reused)")
+    return 0
+
+
+COMMANDS = {"repair": cmd_repair, "ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
             "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor}
 
 
@@ -307,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
-    from .review.commands import COMMANDS as REVIEW_COMMANDS
+    from .review import COMMANDS as REVIEW_COMMANDS
 
     try:
         return {**COMMANDS, **REVIEW_COMMANDS}[args.command](args)

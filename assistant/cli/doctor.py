@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .errors import LitreviewError
-from .settings import Settings
+import json
+
+from ..errors import LitreviewError, StoreError
+from ..settings import Settings
 
 
 def _dir_size(path) -> int:  # type: ignore[no-untyped-def]
@@ -17,17 +19,32 @@ def diagnose() -> dict[str, object]:
     report["settings file"] = str(settings.config_file) if settings.config_file else "none"
     report["store"] = f"Chroma server {settings.chroma_url}" if settings.chroma_url else f"embedded ({settings.chroma_path})"
     try:
-        from .store import Store
+        from ..store import Store
 
         store = Store.open(settings)
         report["papers"] = len(store)
         report["embedding model"] = store.embedder_id
         store.embedder.embed(["doctor check"])  # loads and integrity-checks the model files
-        report["vectors"] = store.vectors.count()
+        try:
+            report["vectors"] = store.vectors.count()
+            store.vectors.probe()
+        except LitreviewError as exc:
+            if store.read_only or settings.chroma_url:
+                raise
+            raise StoreError(f"{exc}; run `litreview repair` to rebuild the vectors from the catalogue") from exc
         report["disk use"] = f"{_dir_size(settings.home) / 1e6:.1f} MB"
+        pending = json.loads(store.catalogue.get_meta("pending") or "[]")
+        if pending and not store.read_only:
+            problems.append(f"an interrupted write left {len(pending)} papers pending; the next `litreview ingest` "
+                            "finishes it")
+        live = {(pid, eh) for pid, (_, eh, _) in store.catalogue.hashes().items()}
+        orphans = sum(1 for _, pid, eh in store.vectors.iter_chunk_keys() if (pid, eh) not in live)
+        if orphans and not store.read_only:
+            problems.append(f"{orphans} vectors belong to no paper in the catalogue (was the catalogue replaced?); "
+                            "run `litreview repair` to rebuild the vectors from the catalogue")
         missing = store.missing_vectors()
         if store.read_only:
-            from .store.shared import MIRRORED
+            from ..store.shared import MIRRORED
 
             report["store"] += " (read-only reader)"
             in_step = store.vectors.revision() == store.catalogue.get_meta(MIRRORED)
@@ -44,10 +61,10 @@ def diagnose() -> dict[str, object]:
     except LitreviewError as exc:
         problems.append(str(exc))
     if settings.llm_configured:
-        from .engines.llm import without_credentials
+        from ..engines.llm import without_credentials
 
-        where = without_credentials(settings.openai_base_url) if settings.openai_base_url else "the OpenAI API"
-        report["llm"] = f"{settings.llm_model} at {where}"
+        where = without_credentials(settings.llm.base_url) if settings.llm.base_url else "the OpenAI API"
+        report["llm"] = f"{settings.llm.model} at {where}"
     else:
         report["llm"] = "not configured: the offline engine answers (set OPENAI_API_KEY / OPENAI_BASE_URL)"
     report["api key"] = "set" if settings.openai_api_key else "not set"

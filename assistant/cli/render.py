@@ -7,9 +7,9 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable
 
-from .errors import printable
-from .models import Answer, Hit, Paper
-from .store.ingest import IngestReport
+from ..errors import printable
+from ..models import Answer, Hit, Paper
+from ..store.ingest import IngestReport
 
 
 def _width() -> int:

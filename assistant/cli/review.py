@@ -80,7 +80,7 @@ def print_comparison(result) -> None:  # type: ignore[no-untyped-def]
 
 def _refuse_early(paths: list[Path | None], force: bool) -> None:
     from ..errors import InputError
-    from .export import check_destination
+    from ..review.export import check_destination
 
     given = [p for p in paths if p is not None]
     for path in given:
@@ -90,10 +90,10 @@ def _refuse_early(paths: list[Path | None], force: bool) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..cli import open_store
-    from ..progress import Progress
-    from .compare import compare
-    from .export import comparison_to_markdown, write_output
+    from .commands import open_store
+    from .progress import Progress
+    from ..review.compare import compare
+    from ..review.export import comparison_to_markdown, write_output
 
     _refuse_early([args.output], args.force)
     store = open_store()
@@ -110,10 +110,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from ..cli import open_store
-    from ..progress import Progress
-    from .draft import draft
-    from .export import draft_to_markdown, to_bibtex, write_output
+    from .commands import open_store
+    from .progress import Progress
+    from ..review.draft import draft
+    from ..review.export import draft_to_markdown, to_bibtex, write_output
 
     _refuse_early([args.output, args.bib], args.force)
     store = open_store()

@@ -18,13 +18,19 @@ def run(settings: "Settings | None" = None) -> None:
     A :class:`~assistant.errors.LitreviewError` raised before the app starts (bad
     settings, unreadable store) propagates, for the CLI to print on one line.
     """
-    from ..settings import Settings
+    import sys
 
-    from ..cli import open_store
+    from ..settings import Settings
+    from ..store import Store
+    from ..store.prepare import prepare, will_seed
 
     settings = settings or Settings.load()
-    store = open_store(settings=settings)
+    store = Store.open(settings)
     try:
+        if will_seed(store):
+            print("litreview: the store is empty; ingesting the bundled corpus first...", file=sys.stderr)
+        for line in prepare(store).lines(store):
+            print(f"litreview: {line}", file=sys.stderr)
         from .app import LitreviewApp
 
         LitreviewApp(store, settings).run()

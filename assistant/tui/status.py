@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..models import Filters
@@ -22,7 +21,7 @@ class StatusMixin:
     def engine_label(self: LitreviewApp) -> str:
         if self.engine == "offline" or (self.engine == "auto" and not self.settings.llm_configured):
             return "engine: offline"
-        return f"engine: llm · {self.settings.llm_model}"
+        return f"engine: llm · {self.settings.llm.model}"
 
     def update_status(self: LitreviewApp) -> None:
         self.query_one("#status", StatusBar).show(self.engine_label(), self.paper_count,
@@ -39,7 +38,7 @@ class StatusMixin:
             raise CommandError("no LLM is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server "
                                "(answers stay with the offline engine)")
         if model:
-            self.settings = replace(self.settings, llm_model=model)
+            self.settings = self.settings.replace(llm_model=model)
             self.store_view.settings = self.settings
         self.engine = engine
         self.update_status()

@@ -1,7 +1,7 @@
 """`litreview compare` and `litreview draft`, run in-process against the seeded data dir.
 
 Goes through ``assistant.cli.main`` once the commands are registered there; until then the
-same arguments go through a parser built from ``assistant.review.commands.add_parsers`` with
+same arguments go through a parser built from ``assistant.cli.review.add_parsers`` with
 the CLI's own error handling (one line on stderr, the error's exit code).
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from assistant import cli
 from assistant.errors import LitreviewError
-from assistant.review import commands
+from assistant.cli import review as commands
 
 
 @pytest.fixture
@@ -120,8 +120,8 @@ def test_draft_refuses_a_missing_directory_before_any_work(home, tmp_path, capsy
 
 
 def test_the_commands_module_is_light() -> None:
-    code = ("import assistant.review.commands, argparse, sys\n"
-            "p = argparse.ArgumentParser(); assistant.review.commands.add_parsers(p.add_subparsers())\n"
+    code = ("import assistant.cli.review, argparse, sys\n"
+            "p = argparse.ArgumentParser(); assistant.cli.review.add_parsers(p.add_subparsers())\n"
             "print('\\n'.join(sys.modules))")
     mods = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
     heavy = {"chromadb", "onnxruntime", "numpy", "bm25s", "langchain_core", "openai", "textual", "pydantic"}
