@@ -4,13 +4,13 @@ Why not reciprocal-rank fusion: RRF throws away how *much* better the top
 candidate is, and on paraphrased questions over this corpus it recovers only
 part of the gap (STACK.md; ``litreview eval`` measures it side by side). Here
 each signal is normalised per query and mixed with a weight tuned on
-``evals/sets`` (``DENSE_WEIGHT``):
+``evals/sets`` (``retrieval.dense_weight`` in the settings):
 
 * lexical: BM25 over title (counted twice) + abstract, divided by the query's
   best BM25 score;
 * dense: the best cosine similarity over the paper's title-prefixed passages
   (abstracts are split to fit the embedding window), rescaled between the
-  query's best and its ``DENSE_POOL``-th best passage.
+  query's best and its ``retrieval.dense_pool``-th best passage.
 
 Topic queries can ask for diversity (MMR over mean passage vectors), so a
 handful of near-duplicate papers does not crowd out the rest of a topic.
@@ -29,9 +29,6 @@ from .models import Filters, Hit
 from .query import core_query
 
 Mode = Literal["hybrid", "lexical", "dense"]
-DENSE_WEIGHT = 0.6
-DENSE_POOL = 200  # passages fetched from Chroma per query
-LEXICAL_POOL = 100
 CROWDED = 0.5  # share of a writer's dense pool that must be its own papers before its search is scoped
 
 
@@ -91,14 +88,16 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
 
 
 def search(store, query: str, k: int = 10, filters: Filters | None = None,  # type: ignore[no-untyped-def]
-           mode: Mode = "hybrid", diverse: bool = False, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
+           mode: Mode = "hybrid", diverse: bool = False, dense_weight: float | None = None) -> list[Hit]:
     """The ``k`` best papers for ``query``, best first."""
     query = query.strip()
     if not query or len(store) == 0:
         return []
     wide = filters is not None and filters.active
-    lex = lexical_candidates(store, query, LEXICAL_POOL * (4 if wide else 1)) if mode != "dense" else {}
-    den = dense_candidates(store, query, DENSE_POOL * (4 if wide else 1), filters) if mode != "lexical" else {}
+    tuning = store.settings.retrieval
+    dense_weight = tuning.dense_weight if dense_weight is None else dense_weight
+    lex = lexical_candidates(store, query, tuning.lexical_pool * (4 if wide else 1)) if mode != "dense" else {}
+    den = dense_candidates(store, query, tuning.dense_pool * (4 if wide else 1), filters) if mode != "lexical" else {}
     weight = {"hybrid": dense_weight, "lexical": 0.0, "dense": 1.0}[mode]
     fused: dict[str, tuple[float, Candidate]] = {}
     for pid in set(lex) | set(den):

@@ -207,7 +207,6 @@ def bench_search(home: Path, quick: bool) -> None:
 def llm_overhead(store: Store, questions: list[str]) -> None:
     """The answer pipeline's own cost on the LLM path: everything but retrieval and the model's time,
     measured per answer (retrieval and the model call are timed inside the same `ask`)."""
-    import dataclasses
 
     from llm_server import FakeOpenAIServer, Reply
 
@@ -215,7 +214,7 @@ def llm_overhead(store: Store, questions: list[str]) -> None:
     from assistant.engines.llm import LLMClient
 
     with FakeOpenAIServer(default=Reply.text("It is fast [1]. It is also small [2].", usage=True)) as server:
-        settings = dataclasses.replace(store.settings, openai_base_url=server.base_url, openai_api_key="sk-bench")
+        settings = store.settings.replace(openai_base_url=server.base_url, openai_api_key="sk-bench")
         llm_store = Store.open(settings)
         client = LLMClient(settings)
         parts: dict[str, float] = {}
@@ -275,7 +274,6 @@ def review_speed(home: Path) -> None:
 def tui_startup(home: Path) -> None:
     """Launch to an interactive prompt, and Enter to the first answer tokens (offline engine), headless."""
     import asyncio
-    import dataclasses
 
     from assistant.evaluation import load_sets
     from assistant.tui.app import LitreviewApp
@@ -285,7 +283,7 @@ def tui_startup(home: Path) -> None:
     async def once() -> tuple[float, list[float]]:
         start = time.perf_counter()
         store = store_at(home)
-        settings = dataclasses.replace(store.settings, openai_api_key=None, openai_base_url=None,
+        settings = store.settings.replace(openai_api_key=None, openai_base_url=None,
                                        home=Path(tempfile.mkdtemp()))
         app = LitreviewApp(store, settings)
         async with app.run_test(size=(120, 40)) as pilot:

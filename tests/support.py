@@ -19,8 +19,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def settings_for(home: Path, **overrides: object) -> Settings:
-    env = {"LITREVIEW_HOME": str(home)}
-    return Settings.load(env).__class__(**{**Settings.load(env).__dict__, **overrides})
+    return Settings.load({"LITREVIEW_HOME": str(home)}, **_sections(overrides))
+
+
+def _sections(overrides: dict[str, object]) -> dict[str, object]:
+    from assistant.settings import SHORT_KEYS
+
+    out: dict[str, object] = {}
+    for key, value in overrides.items():
+        if key in SHORT_KEYS:
+            section, field = SHORT_KEYS[key]
+            out.setdefault(section, {})[field] = value  # type: ignore[index]
+        else:
+            out[key] = value
+    return out
 
 
 def run_cli(*args: str, home: Path, env: dict[str, str] | None = None, input: str | None = None,

@@ -73,10 +73,10 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
     if chosen == "llm":
         from ..tokens import count_tokens
 
-        evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, settings.llm_model))
+        evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, settings.llm.model))
     else:
         evidence = build_evidence(hits)
-    engine_label = "offline" if chosen == "offline" else f"llm:{settings.llm_model}"
+    engine_label = "offline" if chosen == "offline" else f"llm:{settings.llm.model}"
     if not evidence:
         if on_token:
             on_token(NO_EVIDENCE)
@@ -101,7 +101,7 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
         from .llm import LLMClient
 
         client = llm or LLMClient(settings)
-        prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm_model))
+        prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm.model))
         completion = client.complete(render("answer_system"),
                                      render("answer_user", sources=format_sources(evidence), question=question,
                                             caution="\n" + template("answer_weak_caution") if weak else ""),

@@ -86,17 +86,17 @@ class LLMClient:
         except Exception:  # noqa: BLE001 - token counting for langchain is a convenience only
             pass
         self.settings = settings
-        self.model = settings.llm_model
+        self.model = settings.llm.model
         # None: the openai client's own default endpoint (OpenAI), used only when a key is configured.
-        self.base_url = settings.openai_base_url.rstrip("/") if settings.openai_base_url else None
+        self.base_url = settings.llm.base_url.rstrip("/") if settings.llm.base_url else None
         self._secret = settings.openai_api_key or ""
         self.last_usage: dict[str, Any] | None = None
         self.chat = ChatOpenAI(
-            model=settings.llm_model,
+            model=settings.llm.model,
             api_key=settings.openai_api_key or "not-needed",  # local servers ignore it, the client insists
             base_url=self.base_url,
-            timeout=settings.llm_timeout,
-            max_retries=settings.llm_max_retries,
+            timeout=settings.llm.timeout,
+            max_retries=settings.llm.max_retries,
             temperature=0,
             stream_usage=True,
         )
@@ -264,7 +264,7 @@ class LLMClient:
         import openai
 
         if isinstance(exc, openai.APITimeoutError):
-            return f"no data for {self.settings.llm_timeout:g} s"
+            return f"no data for {self.settings.llm.timeout:g} s"
         if isinstance(exc, openai.APIConnectionError):
             return "the connection was lost"
         if isinstance(exc, openai.APIStatusError):
@@ -278,12 +278,12 @@ class LLMClient:
         import openai
 
         url, model = self.shown_url, self.model
-        retries = self.settings.llm_max_retries
+        retries = self.settings.llm.max_retries
         after = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
         if isinstance(exc, LLMError):
             return exc
         if isinstance(exc, openai.APITimeoutError):
-            msg = (f"the LLM endpoint at {url} did not answer within {self.settings.llm_timeout:g} s{after} "
+            msg = (f"the LLM endpoint at {url} did not answer within {self.settings.llm.timeout:g} s{after} "
                    "(raise [llm] timeout or LITREVIEW_LLM_TIMEOUT for slow models)")
         elif isinstance(exc, openai.APIConnectionError):
             cause = _root_cause(exc)

@@ -101,7 +101,7 @@ class LLMReview:
 
     def __init__(self, settings, client=None) -> None:  # type: ignore[no-untyped-def]
         self.client = client or LLMClient(settings)
-        self.model = getattr(self.client, "model", settings.llm_model)
+        self.model = getattr(self.client, "model", settings.llm.model)
         self.failures: list[str] = []
         self.usage: dict[str, object] = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
                                          "total_tokens": 0, "cost_usd": 0.0}

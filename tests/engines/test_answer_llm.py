@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from llm_server import FakeOpenAIServer, Reply
@@ -16,7 +15,7 @@ QUESTION = "how many tokens per second does PowerInfer-2 generate for TurboSpars
 
 
 def llm_store(home: Path, server: FakeOpenAIServer) -> Store:
-    settings = dataclasses.replace(settings_for(home), openai_base_url=server.base_url, openai_api_key="sk-test-KEY",
+    settings = settings_for(home).replace(openai_base_url=server.base_url, openai_api_key="sk-test-KEY",
                                    llm_model="gpt-4o-mini", llm_timeout=5, llm_max_retries=0)
     return Store.open(settings)
 

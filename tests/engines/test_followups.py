@@ -203,7 +203,7 @@ def test_offline_followup_answer_is_extractive_cited_and_about_the_paper(seeded_
 def test_llm_gets_earlier_turns_as_messages_and_old_citation_numbers_are_dropped(home: Path) -> None:
     reply = "It reaches 11.68 tokens per second [1]. The phone has 24 GB of memory [5]."
     with FakeOpenAIServer(Reply.text(reply)) as server:
-        settings = dataclasses.replace(settings_for(home), openai_base_url=server.base_url,
+        settings = settings_for(home).replace(openai_base_url=server.base_url,
                                        openai_api_key="sk-test-KEY", llm_model="gpt-4o-mini", llm_timeout=5,
                                        llm_max_retries=0)
         store = Store.open(settings)
@@ -231,7 +231,7 @@ def test_llm_gets_earlier_turns_as_messages_and_old_citation_numbers_are_dropped
 
 def test_llm_without_history_sends_two_messages(home: Path) -> None:
     with FakeOpenAIServer(Reply.text("PowerInfer-2 reaches 11.68 tokens per second [1].")) as server:
-        settings = dataclasses.replace(settings_for(home), openai_base_url=server.base_url,
+        settings = settings_for(home).replace(openai_base_url=server.base_url,
                                        openai_api_key="sk-test-KEY", llm_model="gpt-4o-mini", llm_timeout=5,
                                        llm_max_retries=0)
         ask(Store.open(settings), "how many tokens per second does PowerInfer-2 reach on a smartphone?",

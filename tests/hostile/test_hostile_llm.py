@@ -11,7 +11,6 @@ runs; a subprocess costs ~4 s of imports each); two run as real subprocesses.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import re
@@ -231,7 +230,7 @@ def test_tui_history_survives_provider_failures_and_nothing_stores_the_key(seede
     from assistant.tui.history import History
 
     app_home = tmp_path / "app_home"
-    settings = dataclasses.replace(settings_for(seeded_home), home=app_home, openai_api_key=SECRET,
+    settings = settings_for(seeded_home).replace(home=app_home, openai_api_key=SECRET,
                                    openai_base_url=server.base_url, llm_timeout=10.0, llm_max_retries=0)
     app = LitreviewApp(seeded_store, settings, engine="auto")
     export = tmp_path / "exports" / "chat.md"

@@ -133,7 +133,7 @@ def test_read_only_setting(tmp_path: Path, value: str, expected: bool) -> None:
 def test_read_only_needs_a_server_and_a_yes_or_no(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="set LITREVIEW_CHROMA_URL too"):
         Settings.load({"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_READ_ONLY": "1"})
-    with pytest.raises(ConfigError, match="LITREVIEW_READ_ONLY must be true or false, not 'sometimes'"):
+    with pytest.raises(ConfigError, match=r"store.read_only \(LITREVIEW_READ_ONLY or .*valid boolean.*not 'sometimes'"):
         Settings.load({"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_CHROMA_URL": "x:1", "LITREVIEW_READ_ONLY": "sometimes"})
     (tmp_path / "config.toml").write_text('[store]\nchroma_url = "http://127.0.0.1:8000"\nread_only = true\n')
     assert Settings.load({"LITREVIEW_HOME": str(tmp_path)}).read_only is True

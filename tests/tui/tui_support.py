@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -21,8 +20,8 @@ def app_settings(store_home: Path, home: Path, **overrides: object) -> Settings:
 
     No LLM unless a test asks for one: the offline engine answers.
     """
-    base = dataclasses.replace(settings_for(store_home), home=home, openai_api_key=None, openai_base_url=None)
-    return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
+    base = settings_for(store_home).replace(home=home, openai_api_key=None, openai_base_url=None)
+    return base.replace(**overrides)
 
 
 def run(app: LitreviewApp, scenario: Callable[..., Awaitable[None]], size: tuple[int, int] = SIZE) -> None:
