@@ -168,7 +168,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
     """Answer-level metrics through the real `ask` pipeline."""
     import re
 
-    from .engines.answer import ask
+    from .engines.answer import ask, resolve_engine
 
     valid = total = supported = cited_sentences = 0
     numeric_ok = numeric_n = refused_ok = refuse_n = false_refusals = in_n = 0
@@ -203,10 +203,14 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
                 gold = {paper_id_for(t) for t in q.gold}
                 numeric_ok += q.answer in answer.text and bool(gold & {c.paper_id for c in answer.citations})
     lat = np.array(latencies) * 1000
+    offline = resolve_engine(engine, store.settings) == "offline"  # type: ignore[arg-type]
     return {
         "questions": len(latencies),
         "citation_validity": valid / total if total else 1.0,
         "citation_support": supported / cited_sentences if cited_sentences else 1.0,
+        # what citation_support can tell: the offline engine quotes verbatim, so its quotes always exist
+        "citation_support_is": ("quote exists (cannot fail offline: quotes are verbatim); quality/* measure "
+                                "whether cited sentences answer" if offline else "lexical support of cited sentences"),
         "numeric_accuracy": numeric_ok / numeric_n if numeric_n else float("nan"),
         "refusal_accuracy": refused_ok / refuse_n if refuse_n else float("nan"),
         "false_refusal_rate": false_refusals / in_n if in_n else float("nan"),
@@ -215,11 +219,26 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
         "refused_or_weak": (refused_ok + weak_refuse) / refuse_n if refuse_n else float("nan"),
         "weak_on_answerable": weak_in / in_n if in_n else float("nan"),
         "ask_p50_ms": float(np.percentile(lat, 50)), "ask_p95_ms": float(np.percentile(lat, 95)),
+        **quality_metrics(store, engine),
     }
 
 
+def quality_metrics(store, engine: str = "offline") -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Whether answers, comparison cells and drafts mean what they cite (:mod:`.quality_eval`), dev and
+    held-out apart, as flat ``quality/<split>/<metric>`` keys; skipped with a note when the store does
+    not hold the labelled papers (the labels are about the bundled corpus)."""
+    from . import quality_eval as qe
+
+    labels = qe.load_labels()
+    missing = qe.missing_titles(store, labels)
+    if missing:
+        return {"quality": f"skipped: {len(missing)} labelled papers are not in the store, e.g. {missing[0]!r}"}
+    return qe.flatten(qe.run_quality_eval(store, labels, engine=engine))
+
+
 def check_thresholds(results: dict, path: Path) -> list[str]:
-    """Metrics below their floor in ``path`` ({"retrieval": {set: {mode: {metric: floor}}}, "answers": {...}})."""
+    """Metrics below their floor in ``path`` ({"retrieval": {set: {mode: {metric: floor}}}, "answers": {...},
+    "quality": {split: {metric: limit}}}); the quality rates in ``quality_eval.LOWER_IS_BETTER`` are ceilings."""
     floors = json.loads(path.read_text(encoding="utf-8"))
     failures = []
     for set_name, by_mode in floors.get("retrieval", {}).items():
@@ -233,4 +252,13 @@ def check_thresholds(results: dict, path: Path) -> list[str]:
         bad = value is None or (value > floor if metric == "false_refusal_rate" else value < floor)
         if bad:
             failures.append(f"answers {metric} = {value} (limit {floor})")
+    if floors.get("quality"):
+        from .quality_eval import check_floors
+
+        quality: dict[str, dict] = {}
+        for key, value in results.get("answers", {}).items():
+            if key.startswith("quality/"):
+                _, split, metric = key.split("/", 2)
+                quality.setdefault(split, {})[metric] = value
+        failures += check_floors(quality, floors["quality"])
     return failures
