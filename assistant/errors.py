@@ -17,6 +17,18 @@ def printable(text: object) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
+def redact(text: object, *secrets: str | None) -> str:
+    """``text`` with every secret (the API key; by default ``OPENAI_API_KEY``) replaced: servers echo
+    request headers in error bodies, and those bodies end up in messages."""
+    import os
+
+    text = str(text)
+    for secret in secrets or (os.environ.get("OPENAI_API_KEY"),):
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "<OPENAI_API_KEY>")
+    return text
+
+
 class LitreviewError(Exception):
     """Base of every user-facing failure. ``exit_code`` is what the CLI returns."""
 

@@ -148,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(obj).encode(), "application/json", headers)
 
     def _embeddings(self, body: dict) -> None:
+        mode = self.server.owner.embedding_mode
+        if mode == "echo_auth_401":  # a proxy that echoes the request's headers in its error body
+            return self._json(401, {"error": {"message": f"bad key: {self.headers.get('Authorization')}",
+                                              "type": "invalid_request_error", "code": "401"}})
         items = body.get("input", [])
         items = [items] if isinstance(items, str) or (items and isinstance(items[0], int)) else items
         dim = int(body.get("dimensions") or 64)
@@ -157,7 +161,13 @@ class _Handler(BaseHTTPRequestHandler):
             emb: Any = vec
             if body.get("encoding_format") == "base64":
                 emb = base64.b64encode(struct.pack(f"<{dim}f", *vec)).decode()
+            if mode == "zero":
+                emb = [0.0] * dim
+            elif mode == "mixed" and i % 2:
+                emb = vec[: dim // 2]
             data.append({"object": "embedding", "index": i, "embedding": emb})
+        if mode == "short":
+            data = data[:-1]
         n = sum(len(str(x).split()) for x in items)
         self._json(200, {"object": "list", "data": data, "model": body.get("model", "fake"),
                          "usage": {"prompt_tokens": n, "total_tokens": n}})
@@ -256,6 +266,7 @@ class FakeOpenAIServer:
 
     def __init__(self, *replies: Reply, default: Reply | None = None, models: tuple[str, ...] = ("gpt-4o-mini",)) -> None:
         self.default = default or Reply.text("Hello from the fake server.")
+        self.embedding_mode = "ok"  # ok | echo_auth_401 | zero | short (one vector too few) | mixed (sizes)
         self.models = models
         self.requests: list[Recorded] = []
         self.dropped_connections = 0

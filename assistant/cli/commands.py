@@ -15,6 +15,18 @@ import sys
 from pathlib import Path
 
 from ..errors import LitreviewError, NotFoundError
+from .lint import add_lint_arguments, cmd_lint
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``-k -1`` or ``--limit 0`` is a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     s = sub.add_parser("papers", help="list the papers in the store")
-    s.add_argument("--limit", type=int, help="show at most N papers")
+    s.add_argument("--limit", type=positive_int, help="show at most N papers")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("show", help="show one paper's abstract and metadata")
@@ -44,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="find papers by description")
     s.add_argument("query")
-    s.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    s.add_argument("-k", type=positive_int, default=10, help="number of results (default 10)")
     s.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     s.add_argument("--diverse", action="store_true", help="favour variety over near-duplicates (topic queries)")
     add_filter_args(s)
@@ -54,13 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("question")
     s.add_argument("--engine", choices=["auto", "llm", "offline"], default="auto",
                    help="auto: the LLM when one is configured, else the offline engine")
-    s.add_argument("-k", type=int, default=6, help="papers retrieved as evidence (default 6)")
+    s.add_argument("-k", type=positive_int, default=6, help="papers retrieved as evidence (default 6)")
     add_filter_args(s)
     s.add_argument("--json", action="store_true")
 
     from .review import add_parsers as add_review_parsers
 
     add_review_parsers(sub)
+    add_lint_arguments(sub.add_parser("lint", help="check a draft's cited sentences against the abstracts they cite"))
 
     s = sub.add_parser("eval", help="score retrieval and answers on question sets (evals/sets by default)")
     s.add_argument("--set", dest="sets", action="append", type=Path, metavar="PATH",
@@ -305,34 +318,85 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"repair": cmd_repair, "ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
-            "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor}
+            "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor,
+            "lint": cmd_lint}
+
+
+class TerminalSafe:
+    """stdout for text that came from strangers (titles, file names, categories, model output): control
+    characters and bidi overrides are written as ``\\u00XX`` escapes, which also keeps JSON valid."""
+
+    _UNSAFE = {c for c in range(0x20) if c not in (0x09, 0x0A)} | set(range(0x7F, 0xA0)) | \
+        set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+    _TABLE = {c: f"\\u{c:04x}" for c in _UNSAFE}
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(self._TABLE))
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._stream, name)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
-        parser.print_help()
-        return 0
+        parser.print_usage(sys.stderr)
+        print("litreview: error: a command is needed (litreview --help lists them)", file=sys.stderr)
+        return 2
     from .review import COMMANDS as REVIEW_COMMANDS
 
+    stdout = sys.stdout
+    sys.stdout = TerminalSafe(stdout)  # type: ignore[assignment]
     try:
         return {**COMMANDS, **REVIEW_COMMANDS}[args.command](args)
     except LitreviewError as exc:
-        if args.debug:  # the full chain, but a server that echoes the API key must not get it printed
-            import os
-            import traceback
-
-            text = "".join(traceback.format_exception(exc))
-            key = os.environ.get("OPENAI_API_KEY")
-            print(text.replace(key, "<OPENAI_API_KEY>") if key else text, file=sys.stderr, end="")
-        print(f"litreview: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(exc, args, exc.exit_code, str(exc))
     except KeyboardInterrupt:
-        print("litreview: interrupted", file=sys.stderr)
+        kept = " (finished batches are kept; running it again continues where it stopped)" \
+            if args.command in ("ingest", "repair") else ""
+        print(f"litreview: interrupted{kept}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a server or a file failed mid-way
+        message = _known_failure(exc)
+        if message is None:
+            raise
+        return _fail(exc, args, 3, message)
+    finally:
+        sys.stdout = stdout
+
+
+def _known_failure(exc: Exception) -> str | None:
+    """One line for failures of the outside world that surface from deep inside a library."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError):
+        return (f"the paper catalogue is damaged or unreadable ({exc}); `litreview doctor` checks it, and "
+                "re-ingesting your files rebuilds it")
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx comes with chromadb and openai
+        return None
+    if isinstance(exc, (httpx.HTTPError, ConnectionError)):
+        return (f"the server stopped answering ({exc.__class__.__name__}: {exc}); run the command again when it "
+                "is back (an interrupted ingest keeps its finished batches)")
+    return None
+
+
+def _fail(exc: Exception, args: argparse.Namespace, code: int, message: str) -> int:
+    from ..errors import printable, redact
+
+    if args.debug:  # the full chain, but a server that echoes the API key must not get it printed
+        import traceback
+
+        print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    print(f"litreview: error: {printable(redact(message))}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -21,11 +21,13 @@ ENGINES = ["auto", "llm", "offline"]
 
 
 def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
+    from .commands import positive_int
+
     s = sub.add_parser("compare", help="compare papers side by side: task, approach, figures, efficiency, code")
     s.add_argument("query", nargs="?", metavar="QUERY", help="find the papers to compare (or name them with --paper)")
     s.add_argument("--paper", action="append", default=[], metavar="TITLE",
                    help="a paper to compare: exact title, unique fragment or close spelling (repeatable)")
-    s.add_argument("-k", type=int, default=8, help="papers to compare when found by QUERY (default 8)")
+    s.add_argument("-k", type=positive_int, default=8, help="papers to compare when found by QUERY (default 8)")
     s.add_argument("--engine", choices=ENGINES, default="auto",
                    help="auto: the LLM when one is configured, else offline extraction")
     s.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
@@ -34,7 +36,7 @@ def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
 
     s = sub.add_parser("draft", help="draft a literature review of a topic from the collection, with references")
     s.add_argument("topic", metavar="TOPIC", help="what the review is about")
-    s.add_argument("-k", type=int, default=30, help="papers to gather, at most 30 (default 30)")
+    s.add_argument("-k", type=positive_int, default=30, help="papers to gather, at most 30 (default 30)")
     s.add_argument("--engine", choices=ENGINES, default="auto",
                    help="auto: the LLM when one is configured, else the extractive offline writer")
     s.add_argument("-o", "--output", type=Path, metavar="review.md", help="write the draft as Markdown")

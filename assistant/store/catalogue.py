@@ -38,15 +38,48 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+class _Guarded:
+    """The SQLite connection, with damage reported as one StoreError naming the file (a truncated or
+    overwritten catalogue raises ``DatabaseError`` from whatever query touches the bad page first)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db, self._path = db, path
+
+    def _run(self, method: str, *args: object):  # type: ignore[no-untyped-def]
+        try:
+            return getattr(self._db, method)(*args)
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"the paper catalogue {self._path} is locked by another process ({exc}); "
+                                 "try again") from exc
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # a full disk (named by the commit protocol), a read-only dir, an old schema: not damage
+            raise StoreError(f"the paper catalogue {self._path} is damaged ({exc}); move it aside and ingest "
+                             "your files again (`litreview doctor` checks the store)") from exc
+
+    def execute(self, *args: object):  # type: ignore[no-untyped-def]
+        return self._run("execute", *args)
+
+    def executemany(self, *args: object):  # type: ignore[no-untyped-def]
+        return self._run("executemany", *args)
+
+    def executescript(self, *args: object):  # type: ignore[no-untyped-def]
+        return self._run("executescript", *args)
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class Catalogue:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db = _Guarded(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False),
+                                path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, StoreError) as exc:
             raise StoreError(f"cannot open the paper catalogue {path}: {exc}") from exc
         self._add_roles_column()
         version = self.get_meta("schema_version")

@@ -135,6 +135,7 @@ class OpenAIEmbedder:
         self.model = model
         self.model_id = f"openai-{model}"
         self._client = OpenAI(api_key=api_key or "not-needed", base_url=base_url, timeout=timeout)
+        self._secret = api_key or ""
         self.dim = 0
 
     def count_tokens(self, text: str) -> int:
@@ -148,18 +149,42 @@ class OpenAIEmbedder:
     def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         import openai
 
+        from ..errors import redact
+
+        rows: list[list[float]] = []
         try:
-            rows = []
             for start in range(0, len(texts), 256):
-                resp = self._client.embeddings.create(model=self.model, input=texts[start:start + 256])
-                rows.extend(item.embedding for item in resp.data)
+                part = texts[start:start + 256]
+                resp = self._client.embeddings.create(model=self.model, input=part)
+                if len(resp.data) != len(part):
+                    raise EmbeddingError(f"the embedding endpoint returned {len(resp.data)} vectors for "
+                                         f"{len(part)} texts ({self.model})")
+                rows.extend(item.embedding for item in sorted(resp.data, key=lambda d: d.index))
                 if progress:
                     progress(len(rows), len(texts))
-        except openai.OpenAIError as exc:
-            raise EmbeddingError(f"embedding endpoint failed: {exc.__class__.__name__}: {exc}") from exc
+        except (openai.OpenAIError, ValueError) as exc:  # ValueError: the client found no vectors in the reply
+            detail = redact(f"{exc.__class__.__name__}: {exc}", self._secret)
+            raise EmbeddingError(f"embedding endpoint failed: {detail}") from None
+        return self._checked(rows)
+
+    def _checked(self, rows: list[list[float]]) -> np.ndarray:
+        """Unit vectors, or one line saying what is wrong with what the endpoint sent."""
+        dims = {len(row) for row in rows}
+        if len(dims) > 1:
+            raise EmbeddingError(f"the embedding endpoint returned vectors of mixed sizes {sorted(dims)} "
+                                 f"({self.model})")
         arr = np.asarray(rows, np.float32)
+        if arr.ndim != 2 or not arr.shape[1]:
+            raise EmbeddingError(f"the embedding endpoint returned no usable vectors ({self.model})")
+        if getattr(self, "dim", None) and self.dim != arr.shape[1]:
+            raise EmbeddingError(f"the embedding endpoint returned {arr.shape[1]}-dimensional vectors, earlier "
+                                 f"{self.dim} ({self.model})")
+        norms = np.linalg.norm(arr, axis=1, keepdims=True)
+        if not np.isfinite(arr).all() or (norms == 0).any():
+            raise EmbeddingError(f"the embedding endpoint returned zero or non-finite vectors ({self.model}); "
+                                 "check the model name")
         self.dim = arr.shape[1]
-        return arr / np.linalg.norm(arr, axis=1, keepdims=True)
+        return arr / norms
 
 
 def make_embedder(spec: str, api_key: str | None = None, base_url: str | None = None) -> Embedder:

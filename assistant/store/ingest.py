@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..models import Paper, Skip
 from ..readers import read_records
 from .passages import passages
@@ -195,6 +196,7 @@ def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str |
     report = IngestReport()
     paths = [Path(p) for p in paths]
     with store.write_lock():
+        stamps = {path: _stamp(path) for path in paths}
         total = scan(paths, fmt, encoding, report)
         done = 0
         added_now: set[str] = set()
@@ -209,5 +211,19 @@ def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str |
             done += len(batch)
             if progress:
                 progress("ingesting", done, total)
+        changed = [path for path in paths if _stamp(path) != stamps[path]]
+        if changed:  # the batches read from it are committed; what it holds now was not all read
+            raise InputError(changed[0], f"changed while it was being ingested ({done} papers read, {total} when "
+                                         "it was first scanned); its finished batches are kept, run the ingest "
+                                         "again to read the rest")
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Size and modification time: a file rewritten during the run shows a different stamp at its end."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns

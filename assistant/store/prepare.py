@@ -35,6 +35,9 @@ class Preparation:
             r = self.synced
             out.append(f"mirrored the shared collection at {store.settings.chroma_url}: {r.papers} papers "
                        f"({r.added} new, {r.updated} changed, {r.removed} removed)")
+            if r.skipped:
+                out.append(f"skipped {len(r.skipped)} published records that are not valid papers, e.g.: "
+                           f"{r.skipped[0]}")
         if self.seeded is not None:
             out.append(f"{self.seeded.added} papers ingested in {self.seeded.seconds:.1f} s")
         if self.reembedded:
@@ -44,7 +47,7 @@ class Preparation:
 
 def will_seed(store: Store) -> bool:
     """An empty, writable, unshared store: :func:`prepare` will ingest the bundled corpus (slow-ish)."""
-    return not store.read_only and len(store) == 0 and not store.settings.chroma_url
+    return not store.read_only and len(store) == 0 and not store.settings.chroma_url and not _lost_catalogue(store)
 
 
 def prepare(store: Store, progress: Progress | None = None) -> Preparation:
@@ -59,6 +62,11 @@ def prepare(store: Store, progress: Progress | None = None) -> Preparation:
         raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} holds {store.vectors.count()} "
                          f"passages but {store.home} has no papers yet; to read them set LITREVIEW_READ_ONLY=1, "
                          "or run `litreview ingest` with the same files (vectors on the server are reused)")
+    if len(store) == 0 and _lost_catalogue(store):
+        raise StoreError(f"the paper catalogue {store.settings.catalogue_path} is empty but the vector index "
+                         f"holds {store.vectors.count()} passages: the catalogue was deleted or replaced. Ingest "
+                         "your files again (`litreview ingest FILE ...`), then `litreview repair` drops the "
+                         "vectors no paper owns")
     if len(store) == 0:
         done.seeded = store.ingest(bundled_corpus(), progress=progress)
     elif store.needs_reembedding():
@@ -76,3 +84,11 @@ def open_prepared(settings: Settings | None = None, progress: Progress | None = 
     except BaseException:
         store.close()
         raise
+
+
+def _lost_catalogue(store: Store) -> bool:
+    """An empty catalogue beside a vector index that holds passages, with no interrupted write to explain
+    them: the catalogue itself was lost (seeding the bundled corpus would hide that)."""
+    if store.settings.chroma_url or store.catalogue.get_meta("pending") not in (None, "[]"):
+        return False
+    return store.settings.chroma_path.exists() and store.vectors.count() > 0

@@ -9,7 +9,8 @@ back in step whenever the server's revision differs from the one last mirrored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from ..errors import StoreError
 from ..models import Paper
@@ -25,6 +26,7 @@ class SyncReport:
     updated: int = 0
     removed: int = 0
     papers: int = 0
+    skipped: list[str] = field(default_factory=list)  # published records that are not valid papers, and why
 
 
 def sync(store) -> SyncReport:  # type: ignore[no-untyped-def]
@@ -41,8 +43,11 @@ def sync(store) -> SyncReport:  # type: ignore[no-untyped-def]
     report = SyncReport(revision, changed=True)
     seen: set[str] = set()
     with catalogue.transaction():
-        for data, ehash in vectors.iter_published():
-            paper = _paper(data)
+        for raw, ehash in vectors.iter_published():
+            paper = _paper(raw)
+            if isinstance(paper, str):  # one bad record must not block every reader: skip it, say so
+                report.skipped.append(paper)
+                continue
             seen.add(paper.paper_id)
             old = have.get(paper.paper_id)
             if old is None:
@@ -64,11 +69,21 @@ def sync(store) -> SyncReport:  # type: ignore[no-untyped-def]
     return report
 
 
-def _paper(data: dict) -> Paper:
-    data["authors"] = tuple(data.get("authors") or ())
-    data["categories"] = tuple(data.get("categories") or ())
+def _paper(raw: str) -> Paper | str:
+    """The published paper, or why it cannot be one (a malformed record written by a broken or hostile
+    writer): a reader skips such records and reports them instead of failing on them."""
     try:
-        return Paper(**data)
-    except TypeError as exc:
-        raise StoreError(f"the shared collection holds a paper this litreview cannot read ({exc}); "
-                         "upgrade litreview") from exc
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            return "a published record is not a JSON object"
+        data["authors"] = tuple(str(a) for a in data.get("authors") or ())
+        data["categories"] = tuple(str(c) for c in data.get("categories") or ())
+        paper = Paper(**data)
+    except (ValueError, TypeError) as exc:
+        return f"a published record is not a paper this litreview can read ({str(exc)[:120]})"
+    if not (isinstance(paper.title, str) and paper.title.strip() and isinstance(paper.abstract, str)
+            and isinstance(paper.paper_id, str) and paper.paper_id):
+        return f"a published record has no usable title, abstract or id ({str(paper.paper_id)[:40]!r})"
+    if not isinstance(paper.year, (int, type(None))) or isinstance(paper.year, bool):
+        return f"a published record has a year that is not a number ({paper.title[:60]!r})"
+    return paper

@@ -159,10 +159,10 @@ class VectorIndex:
         """``(paper_id, embed_hash)`` of every published paper (ids only: cheap)."""
         return {tuple(cid.split(":")[:2]) for cid, _ in self._pages(where=self.own({"head": 1}), include=[])}  # type: ignore[misc]
 
-    def iter_published(self) -> Iterator[tuple[dict, str]]:
-        """Yield ``(paper dict, embed_hash)`` for every published paper."""
+    def iter_published(self) -> Iterator[tuple[str, str]]:
+        """Yield ``(paper as JSON, embed_hash)`` for every published paper (parsed and checked by the reader)."""
         for _, meta in self._pages(where={"head": 1}, include=["metadatas"], batch=2000):
-            yield json.loads(str(meta["paper"])), str(meta["embed_hash"])
+            yield str(meta.get("paper", "")), str(meta.get("embed_hash", ""))
 
     def add(self, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:
         """Store passage vectors. No documents: Chroma would full-text index them (2x slower writes), and

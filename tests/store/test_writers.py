@@ -90,3 +90,23 @@ def test_an_update_by_one_writer_leaves_the_others_copy(server: str, shared_file
     assert b.catalogue.hashes_for([pid])[pid][1] == embed_hash(new)
     assert a.catalogue.hashes_for([pid])[pid][1] != embed_hash(new)
     a.close(), b.close()
+
+
+def test_a_malformed_published_record_is_skipped_and_reported(server: str, shared_file: Path, tmp_path: Path) -> None:
+    import chromadb
+
+    from assistant.store.prepare import prepare
+    from assistant.store.vectors import collection_name
+
+    a = _writer(tmp_path / "a", server)
+    a.ingest([shared_file])
+    port = int(server.rsplit(":", 1)[1])
+    col = chromadb.HttpClient(host="127.0.0.1", port=port).get_collection(collection_name(a.embedder_id))
+    heads = col.get(where={"$and": [{"head": 1}, {"writer": a.writer}]}, include=[], limit=2)["ids"]
+    col.update(ids=heads, metadatas=[{"paper": "{not json"}, {"paper": json.dumps({"title": "", "abstract": 3})}])
+    reader = Store.open(settings_for(tmp_path / "reader", chroma_url=server, read_only=True))
+    done = prepare(reader)
+    assert done.synced is not None and len(done.synced.skipped) == 2
+    assert len(reader) >= PAPERS - 2  # every good record mirrored, the two bad ones left out
+    assert any("not valid papers" in line for line in done.lines(reader))
+    a.close(), reader.close()
