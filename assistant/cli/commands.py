@@ -159,6 +159,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     summary = {"files": report.files, "added": report.added, "updated": report.updated,
                "unchanged": report.unchanged, "reembedded": report.reembedded, "published": report.published,
                "duplicates": report.duplicates,
+               "merged": [{"title": t, "kept": kept, "merged_from": src} for t, kept, src in report.merged],
+               "kept_apart": [{"title": t, "source": src, "why": why} for t, src, why in report.kept_apart],
                "skipped": [{"source": s.source, "where": s.where, "reason": s.reason} for s in report.skipped],
                "skipped_more": report.skipped_more,
                "embedded_passages": report.embedded_passages, "cached_passages": report.cached_passages,

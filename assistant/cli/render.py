@@ -25,6 +25,16 @@ def print_ingest(report: IngestReport, total: int) -> None:
           f"{report.skipped_total} skipped  ({report.seconds:.1f} s)")
     if report.embedded_passages or report.cached_passages:
         print(f"passages: {report.embedded_passages} embedded, {report.cached_passages} from the bundled vector cache")
+    if report.merged:
+        print("merged (same title, same work):")
+        for title, kept, source in report.merged[:10]:
+            print(f"  {printable(title)}  ({printable(source)} into {printable(kept)})")
+        if report.duplicates > 10:
+            print(f"  ... {report.duplicates - 10} more (--json lists the first {len(report.merged)})")
+    if report.kept_apart:
+        print("kept apart (same title, different works):")
+        for title, source, why in report.kept_apart[:10]:
+            print(f"  {printable(title)}  ({printable(source)}: {printable(why)})")
     if report.skipped:
         reasons = Counter(s.reason for s in report.skipped)
         print("skipped:")

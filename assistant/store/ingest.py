@@ -11,15 +11,19 @@
    batches it committed and a re-run continues where it stopped (committed
    papers are "unchanged" and cost nothing).
 
-Papers are de-duplicated by normalised title. A duplicate from the same
-source file replaces the stored record; one from another file only fills in
-metadata the stored record lacks (so a Zotero export can add DOIs to the
-bundled listings without re-embedding anything).
+Papers are de-duplicated by normalised title, unless the two records are
+plainly different works (:func:`same_work`: their DOIs or arXiv ids differ, or
+both year and first author differ); those are kept apart under distinct ids.
+A duplicate from the same source file replaces the stored record; one from
+another file only fills in metadata the stored record lacks (so a Zotero export
+can add DOIs to the bundled listings without re-embedding anything). Every
+merge and every title kept apart is listed in the report.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -30,6 +34,7 @@ import numpy as np
 from ..errors import InputError
 from ..models import Paper, Skip
 from ..readers import read_records
+from ..textnorm import paper_id_for
 from .passages import passages
 from .vector_cache import VectorCache
 
@@ -49,6 +54,8 @@ class IngestReport:
     embedded_passages: int = 0
     cached_passages: int = 0  # from the vectors shipped for the bundled corpus
     reused_passages: int = 0  # copied from vectors another writer of a shared server stored for the same text
+    merged: list[tuple[str, str, str]] = field(default_factory=list)  # (title, kept from, merged from), first 200
+    kept_apart: list[tuple[str, str, str]] = field(default_factory=list)  # (title, source, why), first 200
     skipped: list[Skip] = field(default_factory=list)  # the first SKIP_DETAILS skips
     skipped_more: int = 0  # skips after those, counted only
     seconds: float = 0.0
@@ -80,28 +87,111 @@ def merge(stored: Paper, new: Paper) -> Paper:
     return replace(stored, **filled) if filled else stored
 
 
+def _doi(paper: Paper) -> str:
+    doi = (paper.doi or "").strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        doi = doi.removeprefix(prefix)
+    return doi
+
+
+def _arxiv(paper: Paper) -> str:
+    return re.sub(r"v\d+$", "", (paper.arxiv_id or "").strip().lower())
+
+
+def _first_author(paper: Paper) -> str:
+    if not paper.authors:
+        return ""
+    name = paper.authors[0].strip()
+    surname = name.split(",")[0] if "," in name else (name.split() or [""])[-1]
+    return surname.casefold()
+
+
+def different_work(a: Paper, b: Paper) -> str | None:
+    """Why two records with the same title are different works (None: the same work, merge them)."""
+    if _doi(a) and _doi(b) and _doi(a) != _doi(b):
+        return f"DOIs differ ({a.doi} / {b.doi})"
+    if _arxiv(a) and _arxiv(b) and _arxiv(a) != _arxiv(b):
+        return f"arXiv ids differ ({a.arxiv_id} / {b.arxiv_id})"
+    if a.year and b.year and a.year != b.year and _first_author(a) and _first_author(b) \
+            and _first_author(a) != _first_author(b):
+        return f"year and first author differ ({a.year} {a.authors[0]} / {b.year} {b.authors[0]})"
+    return None
+
+
+def same_work(a: Paper, b: Paper) -> bool:
+    return different_work(a, b) is None
+
+
+def distinct_id(paper: Paper) -> str:
+    """The id of a work whose title another work already has: the title plus what tells them apart."""
+    tag = _doi(paper) or _arxiv(paper) or f"{paper.year} {_first_author(paper)}"
+    return paper_id_for(f"{paper.title} {tag}")
+
+
+@dataclass
+class Works:
+    """The works seen in this run, by id: the same decisions in both passes (files are read in the same
+    order), with only a few identifying fields kept per paper, so memory stays small."""
+
+    seen: dict[str, list[Paper]] = field(default_factory=dict)
+
+    def place(self, record: Paper) -> tuple[Paper, Paper | None, str | None]:
+        """``(record under its final id, the earlier record it duplicates or None, why it was kept apart)``."""
+        why = None
+        for pid in (record.paper_id, distinct_id(record)):
+            works = self.seen.setdefault(pid, [])
+            for earlier in works:
+                reason = different_work(earlier, record)
+                if reason is None:
+                    return _rekey(record, pid), earlier, why
+                why = why or reason
+            if not works or pid != record.paper_id:  # a free id, or the work's own distinct id
+                works.append(_identity(record))
+                return _rekey(record, pid), None, why
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rekey(paper: Paper, paper_id: str) -> Paper:
+    return paper if paper.paper_id == paper_id else replace(paper, paper_id=paper_id)
+
+
+def _identity(paper: Paper) -> Paper:
+    """The fields :func:`different_work` reads, and nothing else."""
+    return Paper(title="", abstract="", source=paper.source, authors=paper.authors[:1], year=paper.year,
+                 doi=paper.doi, arxiv_id=paper.arxiv_id, paper_id=paper.paper_id)
+
+
 def scan(paths: list[Path], fmt: str | None, encoding: str | None, report: IngestReport) -> int:
     """Pass 1: read every file to the end (raising InputError on an unreadable one); count unique papers."""
-    seen: set[str] = set()
+    works = Works()
+    unique = 0
     for path in paths:
         report.files.append(str(path))
         for record in read_records(path, fmt, encoding):
             if isinstance(record, Skip):
                 report.skip(record)
-            elif record.paper_id in seen:
+                continue
+            placed, earlier, why = works.place(record)
+            if earlier is not None:
                 report.duplicates += 1
+                if len(report.merged) < SKIP_DETAILS:
+                    report.merged.append((record.title, earlier.source, record.source))
             else:
-                seen.add(record.paper_id)
-    return len(seen)
+                unique += 1
+                if why and len(report.kept_apart) < SKIP_DETAILS:
+                    report.kept_apart.append((record.title, record.source, why))
+    return unique
 
 
 def batches(paths: list[Path], fmt: str | None, encoding: str | None, size: int) -> Iterator[dict[str, Paper]]:
     """Pass 2: the papers again, in batches, duplicates within a batch merged."""
+    works = Works()
     batch: dict[str, Paper] = {}
     for path in paths:
         for record in read_records(path, fmt, encoding):
             if isinstance(record, Skip):
                 continue
+            record, _, _ = works.place(record)
             seen = batch.get(record.paper_id)
             batch[record.paper_id] = record if seen is None or seen.source == record.source else merge(seen, record)
             if len(batch) >= size:
@@ -121,8 +211,13 @@ def plan(papers: dict[str, Paper], store, report: IngestReport,  # type: ignore[
     cross = [pid for pid, p in papers.items() if pid in existing]
     if cross:
         stored_cache = store.catalogue.get_many(cross)
-    for pid, paper in papers.items():
+    for pid, paper in list(papers.items()):
         old = stored_cache.get(pid)
+        if old is not None and different_work(old, paper):  # another work holds this title in the store
+            pid = distinct_id(paper)
+            paper = replace(paper, paper_id=pid)
+            old = store.catalogue.get(pid)
+            existing.update(store.catalogue.hashes_for([pid]))
         if old is not None and old.source != paper.source:
             paper = merge(old, paper)
         ehash = embed_hash(paper)
