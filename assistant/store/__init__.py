@@ -27,6 +27,18 @@ if TYPE_CHECKING:
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 
 
+def _writable_copy(path: Path) -> Path:
+    """A temporary copy of a read-only Chroma directory, removed when the process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="litreview-chroma-")) / "chroma"
+    shutil.copytree(path, copy)
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
+
+
 def bundled_corpus() -> list[Path]:
     """The seed listings shipped inside the package."""
     return sorted(BUNDLED_DIR.glob("*.txt"))
@@ -91,7 +103,10 @@ class Store:
     def vectors(self):  # type: ignore[no-untyped-def]
         from .vectors import VectorIndex, open_client
 
-        client = open_client(self.settings.chroma_path, self.settings.chroma_url)
+        path = self.settings.chroma_path
+        if self.catalogue.read_only and not self.settings.chroma_url and path.exists():
+            path = _writable_copy(path)  # Chroma writes even to read; a read-only data dir gets a private copy
+        client = open_client(path, self.settings.chroma_url)
         return VectorIndex(client, self.embedder_id, create=not self.settings.read_only, writer=self.writer)
 
     @cached_property

@@ -10,6 +10,7 @@ all-or-nothing commit that Chroma lacks.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -73,23 +74,34 @@ class _Guarded:
 class Catalogue:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.read_only = path.exists() and not os.access(path.parent, os.W_OK)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = _Guarded(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False),
-                                path)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+            self._db = _Guarded(self._connect(path), path)
+            if not self.read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(_SCHEMA)
         except (sqlite3.DatabaseError, StoreError) as exc:
-            raise StoreError(f"cannot open the paper catalogue {path}: {exc}") from exc
-        self._add_roles_column()
+            if self.read_only or "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise StoreError(f"cannot open the paper catalogue {path}: {exc}") from exc
+            self.read_only = True  # a data dir we may read but not write (a read-only mount, a shared copy)
+            self._db = _Guarded(self._connect(path), path)
+        if not self.read_only:
+            self._add_roles_column()
         version = self.get_meta("schema_version")
-        if version is None:
+        if version is None and not self.read_only:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) > SCHEMA_VERSION:
+        elif version is not None and int(version) > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer litreview (schema {version}); upgrade litreview")
 
     def close(self) -> None:
         self._db.close()
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        if self.read_only:  # immutable: no -wal/-shm files to create (a cleanly closed catalogue has none)
+            return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+        return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
 
     def _add_roles_column(self) -> None:
         """Catalogues written before sentence roles were kept get the column (empty: tagged when read)."""

@@ -136,3 +136,24 @@ def test_a_real_full_disk(tiny_disk: Path, monkeypatch: pytest.MonkeyPatch) -> N
     out = json.loads(run_main(["ingest", "--json"], home).stdout)
     assert out["papers_in_store"] == 460
     assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
+
+
+def test_a_read_only_data_dir_can_be_read(tmp_path: Path) -> None:
+    """Reading needs no write access: the catalogue opens read-only, Chroma reads a private copy."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=50m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        home = mount / "home"
+        from support import run_cli
+
+        assert run_cli("ingest", str(_data(tmp_path)), home=home).returncode == 0  # its own process: nothing open
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        assert _papers(home) == 30
+        hits = json.loads(run_main(["search", "key-value cache", "-k", "2", "--json"], home).stdout)
+        assert len(hits["results"]) == 2
+        _one_line_error(run_main(["ingest", str(_data(tmp_path))], home), "write lock", "Read-only file system")
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
