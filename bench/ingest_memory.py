@@ -26,9 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from llm_server import FakeOpenAIServer  # noqa: E402
+from testkit.llm_server import FakeOpenAIServer  # noqa: E402
 
 from assistant.models import Paper  # noqa: E402
 from assistant.readers import read_records  # noqa: E402

@@ -26,7 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(ROOT / "tests"))  # the OpenAI-compatible test server
 
 from assistant.evaluation import load_sets  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -158,9 +157,8 @@ def bench_search(home: Path, quick: bool) -> None:
     raw_q = [store.embedder.embed([q])[0] for q in questions]
     hybrid = timed(lambda it=iter(questions * 2): search(store, next(it), k=10), len(questions))
     embed = timed(lambda it=iter(questions * 2): store.embedder.embed([next(it)]), len(questions))
-    col = store.vectors._col
-    chroma = timed(lambda it=iter(raw_q * 2): col.query(query_embeddings=next(it).reshape(1, -1), n_results=10),
-                   len(questions))
+    index = store.vectors
+    chroma = timed(lambda it=iter(raw_q * 2): index.query(next(it), 10), len(questions))
     lex = store.lexical
     bm25 = timed(lambda it=iter(questions * 2): lex.scores(next(it)), len(questions))
     out(f"## Search, warm, in-process ({len(questions)} dev questions)")
@@ -208,7 +206,7 @@ def llm_overhead(store: Store, questions: list[str]) -> None:
     """The answer pipeline's own cost on the LLM path: everything but retrieval and the model's time,
     measured per answer (retrieval and the model call are timed inside the same `ask`)."""
 
-    from llm_server import FakeOpenAIServer, Reply
+    from testkit.llm_server import FakeOpenAIServer, Reply
 
     import assistant.engines.answer as answer_module
     from assistant.engines.llm import LLMClient

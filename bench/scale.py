@@ -50,8 +50,7 @@ def synthetic_store(home: Path, size: int, seed_store: Store, chroma_url: str | 
     seeds = list(seed_store.catalogue.iter_papers())
     sentences = [s for p in seeds for s in p.abstract.split(". ") if len(s) > 40]
     title_words = [w for p in seeds for w in p.title.split()]
-    base = seed_store.vectors._col.get(include=["embeddings"])["embeddings"]
-    base = np.asarray(base, np.float32)
+    base = seed_store.vectors.all_vectors()
     made = len(seeds)
     while made < size:
         n = min(BATCH, size - made)

@@ -240,14 +240,17 @@ class VectorIndex:
         for cid, meta in self._pages(include=["metadatas"], where=self.own()):
             yield cid, str(meta.get("paper_id")), str(meta.get("embed_hash"))
 
-    def _pages(self, include: list[str], where: dict | None = None, batch: int = 5000) -> Iterator[tuple[str, dict]]:
-        """``(chunk_id, metadata)`` of every matching chunk, fetched ``batch`` at a time ({} without metadatas)."""
+    def _pages(self, include: list[str], where: dict | None = None, batch: int = 5000,
+               field: str = "metadatas") -> Iterator[tuple[str, dict]]:
+        """``(chunk_id, metadata)`` (or another ``field``) of every matching chunk, ``batch`` at a time ({}
+        when that field was not asked for)."""
         offset = 0
         while True:
             got = self._col.get(where=where, include=include, limit=batch, offset=offset)  # type: ignore[arg-type]
             if not got["ids"]:
                 return
-            yield from zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"]))
+            values = got.get(field)
+            yield from zip(got["ids"], values if values is not None else [{}] * len(got["ids"]))
             offset += len(got["ids"])
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
@@ -261,6 +264,12 @@ class VectorIndex:
             raise StoreError(f"vector search failed: {exc}") from exc
         return [ChunkHit(cid, cid.split(":", 1)[0], 1.0 - float(dist))
                 for cid, dist in zip(res["ids"][0], res["distances"][0])]
+
+    def all_vectors(self) -> np.ndarray:
+        """Every vector this writer owns (the whole collection when not shared), as one array."""
+        rows = [np.asarray(vec, np.float32) for _, vec in self._pages(include=["embeddings"], where=self.own(),
+                                                                           field="embeddings")]
+        return np.vstack(rows) if rows else np.zeros((0, 0), np.float32)
 
     def vectors_for(self, paper_ids: list[str]) -> dict[str, np.ndarray]:
         """Mean passage vector of each paper (unit length), for diversity and clustering."""

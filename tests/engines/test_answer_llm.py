@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from llm_server import FakeOpenAIServer, Reply
+from testkit.llm_server import FakeOpenAIServer, Reply
 from support import cli_json, run_cli, settings_for
 
 from assistant.engines.answer import ask

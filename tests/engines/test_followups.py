@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from llm_server import FakeOpenAIServer, Reply
+from testkit.llm_server import FakeOpenAIServer, Reply
 from support import ROOT, settings_for
 
 from assistant.engines.answer import NO_EVIDENCE, ask

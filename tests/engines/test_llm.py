@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from llm_server import FakeOpenAIServer, Reply, fake_embedding, words
+from testkit.llm_server import FakeOpenAIServer, Reply, fake_embedding, words
 from pydantic import BaseModel
 
 from assistant.engines.llm import Completion, LLMClient

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from hostile_support import SECRET, grep_tree
-from llm_server import FakeOpenAIServer, Reply
+from testkit.llm_server import FakeOpenAIServer, Reply
 from support import run_cli, settings_for
 
 from assistant.engines.answer import format_sources

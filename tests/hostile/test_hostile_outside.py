@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from hostile_support import run_main
-from llm_server import FakeOpenAIServer
+from testkit.llm_server import FakeOpenAIServer
 
 from assistant.store import ingest as ingest_module
 from assistant.store import vectors

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from llm_server import FakeOpenAIServer, Recorded, Reply
+from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
 
 from assistant.engines.llm import LLMClient
 from assistant.review.audit import UNVERIFIED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm_server import FakeOpenAIServer, Reply
+from testkit.llm_server import FakeOpenAIServer, Reply
 from tui_support import QUESTION, errors, run, settle, submit
 from textual.widgets import Static
 
@@ -36,8 +36,8 @@ def test_llm_answer_streams_token_by_token_and_esc_stops_it(make_app) -> None:
             assert message.text.startswith("PowerInfer-2") and not message.text.endswith("ends [2].")
             assert "(stopped)" in widget.body.source
             assert "the answer was stopped before it finished" in message.notes
-            assert app.session_tokens > 0  # usage from the stream (or estimated) reaches the status bar
-            assert f"{app.session_tokens}" in str(app.query_one(StatusBar).render())
+            assert app.chat.session_tokens > 0  # usage from the stream (or estimated) reaches the status bar
+            assert f"{app.chat.session_tokens}" in str(app.query_one(StatusBar).render())
             (request,) = server.chat_requests()
             assert request.body["stream"] is True
 
@@ -50,7 +50,7 @@ def test_llm_answer_completes_with_checked_citations(make_app) -> None:
 
         async def scenario(pilot) -> None:
             await submit(pilot, QUESTION)
-            message = app.current_answer
+            message = app.chat.current_answer
             assert not message.partial and "[42]" not in message.text  # the checker removed it
             assert [s.n for s in message.cited] == [1]
             assert any("removed citation [42]" in n for n in message.notes)
