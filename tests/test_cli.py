@@ -85,8 +85,8 @@ def test_bad_input_is_one_clear_line_and_nonzero(home: Path, tmp_path: Path, con
 
 def test_doctor_reports_configuration_without_secrets(home: Path) -> None:
     out = cli_json("doctor", home=home, env={"OPENAI_API_KEY": "sk-test-SECRET-123"})
-    assert out["papers"] == 460 and out["embedding model"] == "all-MiniLM-L6-v2-int8"
-    assert out["api key"] == "set" and out["problems"] == "none"
+    assert out["papers"] == 460 and out["embedding_model"] == "all-MiniLM-L6-v2-int8"
+    assert out["api_key"] == "set" and out["problems"] == []
     assert "SECRET" not in str(out)
 
 

@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("ask", help="answer a question from the abstracts, citing papers by title")
-    s.add_argument("question")
+    s.add_argument("question", nargs="?", help="the question; - reads it from stdin")
+    s.add_argument("--file", type=Path, metavar="PATH", help="read the question from this file")
     s.add_argument("--engine", choices=["auto", "llm", "offline"], default="auto",
                    help="auto: the LLM when one is configured, else the offline engine")
     s.add_argument("-k", type=positive_int, default=6, help="papers retrieved as evidence (default 6)")
@@ -102,23 +103,28 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", help="only papers in this arXiv category, e.g. cs.CV")
 
 
-def filters_from(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from ..errors import ConfigError
+def filters_from(args: argparse.Namespace, store=None):  # type: ignore[no-untyped-def]
+    """The command's filters (one grammar with chat's /filter: ``Filters.parse``). With a store, says on
+    stderr how many papers they keep and how many lack the field, and refuses filters that keep none."""
+    from ..errors import ConfigError, NotFoundError
     from ..models import Filters
 
-    year_min = year_max = None
-    if args.year:
-        try:
-            lo, dash, hi = args.year.partition("-")
-            year_min = int(lo) if lo else None
-            year_max = int(hi) if hi else (None if dash else year_min)  # "2023" is one year, "2023-" open
-        except ValueError:
-            raise ConfigError(f"--year must look like 2023 or 2021-2024, not {args.year!r}") from None
-    return Filters(year_min=year_min, year_max=year_max, source=args.source, venue=args.venue,
-                   category=args.category)
+    filters = Filters()
+    try:
+        for key in Filters.KEYS:
+            value = getattr(args, key, None)
+            if value is not None:
+                filters = filters.with_field(key, value)
+    except ValueError as exc:
+        raise ConfigError(f"--{exc}") from None
+    if store is not None and filters.active:
+        note = filters.coverage_note(store.catalogue.iter_papers())
+        if note.startswith("0 of "):
+            raise NotFoundError(f"no paper passes the filters: {note}")
+        print(f"litreview: {note}", file=sys.stderr)
+    return filters
 
 
-# -- commands ------------------------------------------------------------------------------------
 def open_store(ensure: bool = True, settings=None):  # type: ignore[no-untyped-def]
     """The store, made ready for a command (``store/prepare.py``): what that did is said on stderr."""
     from ..store import Store
@@ -188,25 +194,9 @@ def cmd_papers(args: argparse.Namespace) -> int:
     return 0
 
 
-def resolve_paper(store, ref: str):  # type: ignore[no-untyped-def]
-    """A paper by id, exact title, or unambiguous title fragment."""
-    from ..textnorm import paper_id_for
-
-    paper = store.get(ref) or store.get(paper_id_for(ref))
-    if paper:
-        return paper
-    matches = store.catalogue.find_titles(ref.strip())
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise NotFoundError(f"no paper matches {ref!r}; try `litreview search {json.dumps(ref)}`")
-    listed = "; ".join(m.title for m in matches[:5])
-    raise NotFoundError(f"{len(matches)} papers match {ref!r}: {listed}{' ...' if len(matches) > 5 else ''}")
-
-
 def cmd_show(args: argparse.Namespace) -> int:
     store = open_store()
-    paper = resolve_paper(store, args.ref)
+    paper = store.resolve(args.ref)
     if args.json:
         print(json.dumps(paper.to_dict(), ensure_ascii=False))
     else:
@@ -220,7 +210,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from ..retrieval import search
 
     store = open_store()
-    hits = search(store, args.query, k=args.k, filters=filters_from(args), mode=args.mode, diverse=args.diverse)
+    hits = search(store, args.query, k=args.k, filters=filters_from(args, store), mode=args.mode,
+                  diverse=args.diverse)
     if args.json:
         print(json.dumps({"query": args.query, "results": [
             {"rank": i, "paper_id": h.paper.paper_id, "title": h.paper.title, "score": round(h.score, 4),
@@ -232,9 +223,29 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _question(args: argparse.Namespace) -> str:
+    """The question: the argument, ``--file PATH``, or stdin when the argument is ``-`` (long questions
+    exceed the argument limit)."""
+    from ..errors import ConfigError, InputError
+
+    if args.file is not None:
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(args.file, f"cannot read the question: {getattr(exc, 'strerror', None) or exc}") from None
+    elif args.question == "-":
+        text = sys.stdin.read()
+    else:
+        text = args.question or ""
+    if not text.strip():
+        raise ConfigError("the question is empty: `litreview ask \"QUESTION\"`, `--file PATH`, or `-` to read stdin")
+    return text.strip()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from ..engines.answer import ask
 
+    question = _question(args)
     store = open_store()
     stream = not args.json and sys.stdout.isatty()
     streamed: list[str] = []
@@ -244,7 +255,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         sys.stdout.write(token)
         sys.stdout.flush()
 
-    answer = ask(store, args.question, engine=args.engine, k=args.k, filters=filters_from(args),
+    answer = ask(store, question, engine=args.engine, k=args.k, filters=filters_from(args, store),
                  on_token=on_token if stream else None)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -297,8 +308,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import diagnose
 
     report = diagnose()
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+    if args.json:  # keys as identifiers, problems always a list
+        data = {key.replace(" ", "_"): value for key, value in report.items()}
+        data["problems"] = [] if report.get("problems") in (None, "none") else report["problems"]
+        print(json.dumps(data, ensure_ascii=False))
     else:
         for key, value in report.items():
             print(f"{key:>18}: {value}")

@@ -165,6 +165,12 @@ class Store:
     def get(self, paper_id: str) -> Paper | None:
         return self.catalogue.get(paper_id)
 
+    def resolve(self, ref: str) -> Paper:
+        """The paper a user means by ``ref``: id, title, fragment, method name or close spelling (``titles.py``)."""
+        from .titles import resolve_title
+
+        return resolve_title(self, ref)
+
     def tagged(self, papers: Iterable[Paper]) -> dict[str, list[TaggedSentence]]:
         """Each paper's abstract sentences with their roles (``roles.py``), as computed at ingest and kept in
         the catalogue; a paper whose stored roles are missing or from an older tagger is tagged now."""

@@ -176,6 +176,12 @@ class Catalogue:
         """The distinct source files of the stored papers."""
         return [row[0] for row in self._db.execute("SELECT DISTINCT source FROM papers ORDER BY source")]
 
+    def find_text(self, needle: str, limit: int = 200) -> list[Paper]:
+        """Papers whose stored record (title, abstract, metadata) contains ``needle``, case-insensitively."""
+        rows = self._db.execute("SELECT data FROM papers WHERE data LIKE ? ORDER BY seq LIMIT ?",
+                                (f"%{needle}%", limit))
+        return [Paper.from_dict(json.loads(d)) for (d,) in rows]
+
     def find_titles(self, needle: str, limit: int = 20) -> list[Paper]:
         rows = self._db.execute("SELECT data FROM papers WHERE title LIKE ? ORDER BY seq LIMIT ?",
                                 (f"%{needle}%", limit))

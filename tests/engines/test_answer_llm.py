@@ -112,11 +112,11 @@ def test_switching_embedding_model_reembeds_instead_of_mixing(home: Path) -> Non
         embedded = sum(len(r.body["input"]) for r in server.requests if r.path.endswith("/embeddings"))
         assert embedded == 460  # every paper, one passage each (the model's window holds a whole abstract)
         doctor = cli_json("doctor", home=home, env=env)
-        assert doctor["embedding model"] == "openai-text-embedding-3-small" and doctor["vectors"] == 460
-        assert doctor["problems"] == "none"
+        assert doctor["embedding_model"] == "openai-text-embedding-3-small" and doctor["vectors"] == 460
+        assert doctor["problems"] == []
     import json
 
     back = run_cli("doctor", "--json", home=home)  # back to MiniLM: its collection was never mixed into
     report = json.loads(back.stdout)
-    assert back.returncode == 1 and report["embedding model"] == "all-MiniLM-L6-v2-int8"
+    assert back.returncode == 1 and report["embedding_model"] == "all-MiniLM-L6-v2-int8"
     assert report["vectors"] == 928 and "embedded by another model" in report["problems"][0]

@@ -82,7 +82,7 @@ def store_state(home: Path) -> dict[str, object]:
     assert papers.returncode == 0, papers.stderr
     doctor = run_main(["doctor", "--json"], home)
     report = json.loads(doctor.stdout)
-    report.pop("disk use", None)
+    report.pop("disk_use", None)
     return {"papers": json.loads(papers.stdout)["papers"], "doctor": report, "doctor_exit": doctor.returncode,
             "rows": catalogue_rows(home)}
 

@@ -178,7 +178,7 @@ def test_uncited_answer_in_plain_text_and_doctor_with_the_key(cli, server) -> No
     assert proc.returncode == 0 and proc.stdout.startswith(UNCITED) and "Sources:" not in proc.stdout
     assert proc.stdout.count("! uncited: ") == 2
     doctor = cli("doctor", "--json")
-    assert doctor.returncode == 0 and json.loads(doctor.stdout)["api key"] == "set"  # (cli checks: no key shown)
+    assert doctor.returncode == 0 and json.loads(doctor.stdout)["api_key"] == "set"  # (cli checks: no key shown)
 
 
 def test_debug_traceback_does_not_quote_an_echoed_key(llm_home: Path, server, monkeypatch, capsys) -> None:

@@ -58,7 +58,7 @@ def test_enospc_from_chroma_is_one_line_and_loses_nothing(tmp_path: Path, monkey
     assert _papers(home) == 30  # the earlier papers are all there, the failed batch left nothing
     out = json.loads(run_main(["ingest", str(more), "--json"], home).stdout)
     assert out["added"] == 5 and out["papers_in_store"] == 35
-    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == []
 
 
 def test_sqlite_disk_full_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +104,7 @@ def test_repair_rebuilds_unreadable_vectors_from_the_catalogue(tmp_path: Path) -
     assert not list(home.glob("chroma.damaged-*"))  # the damaged copy is gone once the new index is whole
     hits = json.loads(run_main(["search", "key-value cache compression", "-k", "3", "--json"], home).stdout)
     assert len(hits["results"]) == 3
-    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == []
 
 
 @pytest.fixture()
@@ -132,10 +132,10 @@ def test_a_real_full_disk(tiny_disk: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.undo()
     subprocess.run(["mount", "-o", "remount,size=80m", str(tiny_disk)], check=True)
     problems = json.loads(run_main(["doctor", "--json"], home).stdout)["problems"]
-    assert problems == "none" or all("pending; the next `litreview ingest` finishes it" in p for p in problems)
+    assert problems == [] or all("pending; the next `litreview ingest` finishes it" in p for p in problems)
     out = json.loads(run_main(["ingest", "--json"], home).stdout)
     assert out["papers_in_store"] == 460
-    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == "none"
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == []
 
 
 def test_a_read_only_data_dir_can_be_read(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ def test_server_collection_reset_is_detected_and_repaired(chroma_server: str, tm
     assert doctor.returncode == 1 and "3 papers have no vectors" in doctor.stdout
     out = cli_json("ingest", str(data), "--repair", home=home, env=env)
     assert out["reembedded"] == 3
-    assert cli_json("doctor", home=home, env=env)["problems"] == "none"
+    assert cli_json("doctor", home=home, env=env)["problems"] == []
 
 
 def test_category_and_year_filters_on_the_server(chroma_server: str, tmp_path: Path) -> None:
