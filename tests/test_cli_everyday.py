@@ -50,3 +50,19 @@ def test_a_question_from_a_file_or_stdin_and_an_empty_one(home: Path, tmp_path: 
 def test_doctor_json_has_identifier_keys_and_a_problem_list(home: Path) -> None:
     report = json.loads(run_main(["doctor", "--json"], home).stdout)
     assert all(" " not in key for key in report) and report["problems"] == []
+
+
+def test_remove_papers_by_reference_or_source(home: Path, tmp_path: Path) -> None:
+    data = tmp_path / "mine.jsonl"
+    data.write_text("".join(json.dumps({"title": f"Removable Paper {i}", "abstract": "We study caches. "
+                                        f"Our cache {i} is 2x smaller."}) + "\n" for i in range(3)))
+    assert run_main(["ingest", str(data)], home).returncode == 0
+    out = json.loads(run_main(["remove", "RT-DETR", "--json"], home).stdout)
+    assert out["removed"] == 1 and out["papers_in_store"] == 462
+    out = json.loads(run_main(["remove", "--source", str(data), "--json"], home).stdout)
+    assert out["removed"] == 3 and out["papers_in_store"] == 459
+    assert run_main(["show", "Removable Paper 1"], home).returncode == 4
+    hits = json.loads(run_main(["search", "real-time detection transformer", "--json"], home).stdout)["results"]
+    assert "DETRs Beat YOLOs on Real-time Object Detection" not in [h["title"] for h in hits]
+    assert json.loads(run_main(["doctor", "--json"], home).stdout)["problems"] == []  # no orphan vectors
+    assert run_main(["remove"], home).returncode == 2

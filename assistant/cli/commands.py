@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("chat", help="open the terminal UI")
 
+    s = sub.add_parser("remove", help="remove papers from the store: by id, title or method name, or every "
+                                      "paper of a source file")
+    s.add_argument("refs", nargs="*", metavar="ID|TITLE", help="papers to remove")
+    s.add_argument("--source", metavar="FILE", help="remove every paper ingested from this file (its name)")
+    s.add_argument("--json", action="store_true")
+
     s = sub.add_parser("repair", help="rebuild the vectors from the catalogue (after a crash or a full disk "
                                       "damaged them; `litreview doctor` says when)")
     s.add_argument("--json", action="store_true")
@@ -318,6 +324,32 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if report.get("problems") in (None, [], "none") else 1
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError, NotFoundError
+
+    if not args.refs and not args.source:
+        raise ConfigError("name the papers to remove (ID or title) or --source FILE")
+    store = open_store(ensure=False)
+    papers = [store.resolve(ref) for ref in args.refs]
+    if args.source:
+        name = Path(args.source).name
+        from_file = [p for p in store.catalogue.iter_papers() if p.source == name]
+        if not from_file:
+            raise NotFoundError(f"no stored paper comes from a file named {name!r} "
+                                f"(sources: {', '.join(store.catalogue.sources()[:5]) or 'none'})")
+        papers += from_file
+    ids = list(dict.fromkeys(p.paper_id for p in papers))
+    removed = store.remove(ids)
+    if args.json:
+        print(json.dumps({"removed": removed, "titles": [p.title for p in papers], "papers_in_store": len(store)},
+                         ensure_ascii=False))
+    else:
+        for paper in papers[:20]:
+            print(f"removed: {paper.title}")
+        print(f"{removed} papers removed; store: {len(store)} papers")
+    return 0
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     store = open_store(ensure=False)
     with progress_printer() as progress:
@@ -332,7 +364,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"repair": cmd_repair, "ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
+COMMANDS = {"remove": cmd_remove, "repair": cmd_repair, "ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
             "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor,
             "lint": cmd_lint}
 

@@ -227,6 +227,12 @@ class Store:
         model = self.embedder_id
         return [pid for pid, (_, eh, m) in self.catalogue.hashes().items() if m == model and (pid, eh) not in have]
 
+    def remove(self, paper_ids: list[str]) -> int:
+        """Remove papers from the store (catalogue and vectors); returns how many were there."""
+        from .commit import remove
+
+        return remove(self, paper_ids)
+
     def reembed(self, progress=None, repair: bool = False):  # type: ignore[no-untyped-def]
         """Re-embed papers made by another model (and, with ``repair``, papers whose vectors are missing)."""
         from .commit import reembed

@@ -175,6 +175,23 @@ def recover(store: Store) -> int:
     return len(pending)
 
 
+def remove(store: Store, paper_ids: list[str]) -> int:
+    """Remove these papers: catalogue rows in one transaction, then this writer's vectors (a crash in between
+    leaves orphan vectors that the next write's recovery drops, as ``pending`` records them)."""
+    with write_lock(store):
+        present = list(store.catalogue.hashes_for(paper_ids))
+        if not present:
+            return 0
+        store.catalogue.set_meta("pending", json.dumps(present))
+        with store.catalogue.transaction():
+            store.catalogue.delete(present)
+        store.vectors.delete_papers(present)
+        if store.settings.chroma_url:
+            store.vectors.bump_revision()  # readers drop them on their next sync
+        store.catalogue.set_meta("pending", "[]")
+    return len(present)
+
+
 def reembed(store: Store, progress: Progress | None = None, repair: bool = False) -> IngestReport:
     """Re-embed papers made by another model (and, with ``repair``, papers whose vectors are missing)."""
     from .ingest import IngestReport, embed_hash, embed_passages
