@@ -7,7 +7,7 @@ safe: only the template's own placeholders are substituted.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .errors import ConfigError
@@ -15,7 +15,7 @@ from .errors import ConfigError
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str) -> str:
     path = PROMPTS_DIR / f"{name}.md"
     try:

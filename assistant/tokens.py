@@ -20,7 +20,7 @@ import hashlib
 import os
 import re
 import tempfile
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,7 +113,7 @@ def _bpe_bytes(name: str) -> bytes:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_encoding(name: str) -> "tiktoken.Encoding":
     """Build ``cl100k_base`` or ``o200k_base`` from the bundled files (never the network)."""
     import tiktoken

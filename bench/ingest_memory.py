@@ -27,11 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from testkit.llm_server import FakeOpenAIServer  # noqa: E402
-
 from assistant.models import Paper  # noqa: E402
 from assistant.readers import read_records  # noqa: E402
 from assistant.store import bundled_corpus  # noqa: E402
+from testkit.llm_server import FakeOpenAIServer  # noqa: E402
 
 WRAP = ("import runpy, sys; sys.argv = ['litreview', *sys.argv[1:]]\n"
         "try:\n    runpy.run_module('assistant', run_name='__main__')\nexcept SystemExit:\n    pass\n"

@@ -206,10 +206,9 @@ def llm_overhead(store: Store, questions: list[str]) -> None:
     """The answer pipeline's own cost on the LLM path: everything but retrieval and the model's time,
     measured per answer (retrieval and the model call are timed inside the same `ask`)."""
 
-    from testkit.llm_server import FakeOpenAIServer, Reply
-
     import assistant.engines.answer as answer_module
     from assistant.engines.llm import LLMClient
+    from testkit.llm_server import FakeOpenAIServer, Reply
 
     with FakeOpenAIServer(default=Reply.text("It is fast [1]. It is also small [2].", usage=True)) as server:
         settings = store.settings.replace(openai_base_url=server.base_url, openai_api_key="sk-bench")

@@ -6,12 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from testkit.chroma import chroma_server, free_port  # noqa: F401  (re-exported for the tests)
-
 from assistant.settings import Settings
+from testkit.chroma import chroma_server, free_port  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -112,7 +112,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
 def filters_from(args: argparse.Namespace, store=None):  # type: ignore[no-untyped-def]
     """The command's filters (one grammar with chat's /filter: ``Filters.parse``). With a store, says on
     stderr how many papers they keep and how many lack the field, and refuses filters that keep none."""
-    from ..errors import ConfigError, NotFoundError
+    from ..errors import ConfigError
     from ..models import Filters
 
     filters = Filters()
@@ -325,7 +325,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError, NotFoundError
+    from ..errors import ConfigError
 
     if not args.refs and not args.source:
         raise ConfigError("name the papers to remove (ID or title) or --source FILE")
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: a server or a file failed mid-way
+    except Exception as exc:
         message = _known_failure(exc)
         if message is None:
             raise

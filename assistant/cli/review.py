@@ -92,10 +92,10 @@ def _refuse_early(paths: list[Path | None], force: bool) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .commands import open_store
-    from .progress import Progress
     from ..review.compare import compare
     from ..review.export import comparison_to_markdown, write_output
+    from .commands import open_store
+    from .progress import Progress
 
     _refuse_early([args.output], args.force)
     store = open_store()
@@ -112,10 +112,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from .commands import open_store
-    from .progress import Progress
     from ..review.draft import draft
     from ..review.export import draft_to_markdown, to_bibtex, write_output
+    from .commands import open_store
+    from .progress import Progress
 
     _refuse_early([args.output, args.bib], args.force)
     store = open_store()

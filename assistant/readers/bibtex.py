@@ -25,7 +25,12 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser.model import (
-    Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock, String,
+    Block,
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ParsingFailedBlock,
+    String,
 )
 
 from ..errors import InputError

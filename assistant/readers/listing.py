@@ -19,8 +19,8 @@ title.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..models import Paper, Skip

@@ -81,7 +81,6 @@ class Store:
     def passage_text(self, paper: Paper, chunk_id: str) -> str:
         """The text of passage ``<paper_id>:<hash>:<n>`` (Chroma keeps no documents: writes are 2x faster)."""
         from .passages import passages
-
         from .vectors import chunk_number
 
         try:

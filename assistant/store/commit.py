@@ -82,7 +82,7 @@ def disk_errors(store: Store) -> Iterator[None]:
         yield
     except DiskFullError:
         raise
-    except Exception as exc:  # noqa: BLE001 - chromadb and sqlite wrap the OSError in their own types
+    except Exception as exc:
         # Chroma's compaction reports a full disk as "Failed to apply logs to the metadata segment", with no
         # cause attached: a failed write with (almost) no space left is taken to be the full disk.
         if _is_disk_full(exc) or free_bytes(store) < NEARLY_FULL:

@@ -76,7 +76,7 @@ class IngestReport:
 
 
 def embed_hash(paper: Paper) -> str:
-    return hashlib.sha1(f"{paper.title}\n{paper.abstract}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{paper.title}\n{paper.abstract}".encode()).hexdigest()[:16]
 
 
 def merge(stored: Paper, new: Paper) -> Paper:

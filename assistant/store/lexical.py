@@ -12,8 +12,8 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Iterable
-from itertools import chain
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np

@@ -19,7 +19,7 @@ SEED_VECTORS = Path(__file__).resolve().parent.parent / "data" / "seed_vectors.n
 
 
 def passage_key(model_id: str, text: str) -> str:
-    return hashlib.sha1(f"{model_id}\n{text}".encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha1(f"{model_id}\n{text}".encode()).hexdigest()[:20]
 
 
 class VectorCache:

@@ -78,6 +78,9 @@ def load_claims(path: Path | str, papers: dict[str, Paper] | None = None) -> lis
     return out
 
 
+OLD_SUPPORT_MIN = 0.5  # the old audit called a citation supported at this score
+
+
 def auroc(positive: list[float], negative: list[float]) -> float:
     """Probability that a random positive scores above a random negative (ties count half)."""
     if not positive or not negative:
@@ -88,9 +91,12 @@ def auroc(positive: list[float], negative: list[float]) -> float:
 
 
 def audit_scores(verifier: Verifier, claims: list[str], papers: list[Paper]) -> list[float]:
-    """The draft audit's support score for each pair (its cosine term is 0 without an embedder)."""
-    from ..review.audit import _norm
-    from ..review.terms import terms
+    """The old draft audit's support score for each pair, 0.6 x best sentence cosine + 0.4 x content-term
+    overlap (1.0 for a verbatim quote; the cosine term is 0 without an embedder), kept to measure against."""
+    from ..terms import terms
+
+    def _norm(text: str) -> str:
+        return " ".join(text.casefold().split()).strip(" .!?;:…")
 
     vectors = verifier.embedder.embed(claims) if verifier.embedder is not None and claims else None
     out = []
@@ -138,8 +144,6 @@ def summarise(gold: list[str], scores: list[float], predicted: list[str]) -> dic
 
 def evaluate_claims(path: Path | str, embedder=None, verifier: Verifier | None = None) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The verifier's figures on a labelled claims file, and the audit score's beside them."""
-    from ..review.audit import SUPPORT_MIN
-
     items = load_claims(path)
     papers = corpus_papers()
     verifier = verifier or Verifier(embedder)
@@ -152,7 +156,7 @@ def evaluate_claims(path: Path | str, embedder=None, verifier: Verifier | None =
         by_kind.setdefault(c.kind, Counter())[v.label] += 1  # type: ignore[index]
     new["by_kind"] = {k: dict(v) for k, v in sorted(by_kind.items())}
     old_scores = audit_scores(verifier, [c for c, _ in pairs], [p for _, p in pairs])
-    old = summarise(gold, old_scores, ["supported" if s >= SUPPORT_MIN else "unsupported" for s in old_scores])
+    old = summarise(gold, old_scores, ["supported" if s >= OLD_SUPPORT_MIN else "unsupported" for s in old_scores])
     old["measure"] = ("0.6 x cosine + 0.4 x term overlap, threshold 0.5" if verifier.embedder is not None
                       else "0.4 x term overlap only (no embedder), threshold 0.5")
     return {"file": str(path), "n": len(items), "labels": dict(Counter(gold)),

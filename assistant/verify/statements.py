@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..review.terms import STOP, stem
+from ..terms import STOP, stem
 from .lexicon import CLAUSE_SPLIT, CONNECTORS, HEDGES, PART_SPLIT, UNIVERSALS, direction, negates, privative
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'’]*(?:[-/][A-Za-z0-9.'’]+)*|%|×")

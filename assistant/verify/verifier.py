@@ -11,7 +11,6 @@ the few abstract sentences each claim is compared with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -203,14 +202,13 @@ def test_embedder_work_is_batched_and_cached(papers) -> None:
     assert all(0.0 < v.signals["cos_best"] <= 1.0 for v in first)
 
 
-def test_two_hundred_claims_verify_quickly_offline(papers) -> None:
+def test_two_hundred_claims_over_two_hundred_papers(papers) -> None:
+    """Many papers in one run (the speed of this is measured in bench/lint.py, not here)."""
     chosen = sorted(papers.values(), key=lambda p: p.paper_id)[:200]
     sentences = [s for p in chosen[::-1] for s in split_sentences(p.abstract)]
     pairs = [(sentences[i] + " [1]", chosen[i]) for i in range(200)]  # 200 claims, 200 different papers
-    start = time.perf_counter()
     verdicts = Verifier().verify_many(pairs)
-    assert len(verdicts) == 200
-    assert time.perf_counter() - start < 10.0
+    assert len(verdicts) == 200 and all(0.0 <= v.score <= 1.0 for v in verdicts)
 
 
 # --- the label files and measured floors -----------------------------------------------------

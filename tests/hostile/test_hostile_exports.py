@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from hostile_support import SECRET, assert_clean_failure, run_in, run_main, tree
+
 from testkit.llm_server import FakeOpenAIServer, Reply
 
 TOPIC = "speculative decoding for faster LLM inference"

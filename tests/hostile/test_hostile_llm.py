@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from hostile_support import SECRET, grep_tree
-from testkit.llm_server import FakeOpenAIServer, Reply
 from support import run_cli, settings_for
 
 from assistant.engines.answer import format_sources
 from assistant.models import Evidence, Paper
 from assistant.prompts import render
+from testkit.llm_server import FakeOpenAIServer, Reply
 
 QUESTION = "how many tokens per second does PowerInfer-2 generate for TurboSparse-Mixtral-47B on a smartphone?"
 POWERINFER = "PowerInfer-2: Fast Large Language Model Inference on a Smartphone"

@@ -5,16 +5,15 @@ rewritten mid-ingest. Each ends in one line, a non-zero exit, and nothing lost."
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from hostile_support import run_main
-from testkit.llm_server import FakeOpenAIServer
 
 from assistant.store import ingest as ingest_module
 from assistant.store import vectors
+from testkit.llm_server import FakeOpenAIServer
 
 SECRET = "sk-test-SECRET-0123456789"
 ABSTRACT = "We propose a cache for language models. It reduces memory by 3x on long inputs."

@@ -91,7 +91,7 @@ def hostile_file(draw: st.DrawFn) -> tuple[str, bytes]:
 
 @PROPS
 @given(case=hostile_file(), as_named=st.booleans())
-@example(case=("bib", "@article{\x1b]0;x\x07, note={n}}\n@article{ok, title={T}, abstract={A.}}\n".encode()),
+@example(case=("bib", b"@article{\x1b]0;x\x07, note={n}}\n@article{ok, title={T}, abstract={A.}}\n"),
          as_named=True)
 @example(case=("csv", "title,abstract\nT,\"unclosed\nT2,A2\n".encode("utf-16-le")), as_named=True)
 @example(case=("jsonl", b'{"title": "A", "abstract": "B"}\n' + b"[" * 50000 + b"\n"), as_named=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.models import Paper, Skip
+from assistant.models import Paper
 from assistant.readers import detect_format, read_records
 from assistant.readers.base import SNIFF_BYTES, sniff_encoding, utf16_order
 

@@ -6,11 +6,10 @@ import csv
 from pathlib import Path
 
 import pytest
+from support import settings_for
 
 from assistant.errors import InputError, StoreBusyError
 from assistant.store import Store, bundled_corpus
-
-from support import settings_for
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
