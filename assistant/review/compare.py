@@ -5,34 +5,42 @@
                    -> synthesis: extractive (offline) | LLM from prompt files
                    -> citation checker -> Comparison
 
-Offline, the synthesis is extractive: a "shared theme" line naming the terms that a
-majority of the abstracts use (citing exactly the papers that use all of them), the
-sentence that best represents those terms, then per paper the sentence with the
-strongest contrastive / efficiency / quantitative claim. Every quoted sentence is
-verbatim and cited to the row it came from.
+Offline, the synthesis is built from the table's cells: a "shared theme" line naming the
+terms that a majority of the abstracts use (citing exactly the papers that use all of them),
+then per paper its approach cell, and its headline result (the one stating a trade-off, "...
+without compromising generation quality", when there is one) with its efficiency figure. Every
+such sentence is a cell, so verbatim from the paper's own sentences, and cited to its row; each is
+then checked with :class:`assistant.verify.Verifier` against the abstract it cites, and a sentence
+the abstract does not support (a title phrase, a claim the verifier finds contradicted) is dropped.
+An LLM-written synthesis is checked the same way; its unsupported sentences are reported in the
+notes.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
 
 from ..engines.answer import EngineName, resolve_engine
 from ..engines.citations import check_citations
-from ..engines.offline import short_name
 from ..errors import ConfigError
 from ..models import Evidence
-from ..textnorm import split_sentences
+from ..store.titles import resolve_titles
 from .audit import attach_markers
-from .extract import CONTRAST_RE, EFFICIENCY_RE, FIGURE_RE, extract_row, quotable
+from .extract import extract_row
 from .models import Comparison, Row
-from .select import evidence_for_query, number, resolve_titles
-from .terms import Vocabulary, terms
+from .select import evidence_for_query, number
+from .terms import Vocabulary
 
 ProgressFn = Callable[[str, int, int], None]
 MAX_SHARED_TERMS = 4
+SUPPORTED = ("supported", "partial")
+TRADE_OFF_RE = re.compile(r"\b(?:while|whereas|without|at the cost|with only|trade-?offs?|compared (?:to|with)|than|"
+                          r"over|outperform\w*|surpass\w*|maintain\w*|preserv\w*)\b", re.I)
+_CITED_RE = re.compile(r"((?:[^\[\n]|\[(?!\d))+?)((?:\s*\[\d+\])+)")
 
 
 def compare(store, query: str | None = None, titles: list[str] | None = None, k: int = 8,  # type: ignore[no-untyped-def]
@@ -58,8 +66,9 @@ def build_comparison(store, evidence: list[Evidence], query: str, engine: str, *
     """Rows (and, with ``synthesize``, a synthesis) for already-numbered evidence."""
     report = progress or (lambda stage, done, total: None)
     rows: list[Row] = []
+    tagged = store.tagged([e.paper for e in evidence])
     for i, item in enumerate(evidence, 1):
-        rows.append(extract_row(item.n, item.paper))
+        rows.append(extract_row(item.n, item.paper, tagged.get(item.paper.paper_id)))
         report("extracting", i, len(evidence))
     notes: list[str] = []
     usage: dict[str, object] = {}
@@ -69,11 +78,16 @@ def build_comparison(store, evidence: list[Evidence], query: str, engine: str, *
 
         review = review or LLMReview(store.settings, llm)
         label = f"llm:{review.model}"
-        rows, row_notes = review.rows(evidence, rows, query)
+        rows, row_notes = review.rows(evidence, rows, query, tagged)
         notes += row_notes
         report("rows", 1, 1)
-        text = attach_markers(review.comparison_synthesis(evidence, rows, query)) if synthesize else ""
+        text = attach_markers(review.comparison_synthesis(evidence, rows, query, tagged)) if synthesize else ""
         usage = review.usage
+        if text:
+            unsupported = unsupported_sentences(text, evidence)
+            if unsupported:
+                notes.append(f"{len(unsupported)} sentence(s) of the synthesis are not supported by the abstracts "
+                             "they cite: " + " | ".join(unsupported))
     else:
         text = offline_synthesis(store, query, rows, evidence) if synthesize else ""
     checked = check_citations(text, evidence)
@@ -127,43 +141,76 @@ def _quote(terms_shown: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _sentences(item: Evidence) -> list[tuple[int, str]]:
-    return [(i, s) for i, s in enumerate(split_sentences(item.paper.abstract))
-            if len(s.split()) >= 5 and quotable(s)]
+def _verified(claims: list[tuple[str, Evidence]]) -> list[bool]:
+    """Whether each (sentence, cited paper) pair is supported by that paper's abstract."""
+    from ..verify import Verifier
+
+    if not claims:
+        return []
+    verdicts = Verifier().verify_many([(text.replace(" … ", " "), item.paper) for text, item in claims])
+    return [v.label in SUPPORTED for v in verdicts]
+
+
+def unsupported_sentences(text: str, evidence: list[Evidence]) -> list[str]:
+    """Cited sentences of ``text`` that none of the abstracts they cite supports."""
+    by_n = {e.n: e for e in evidence}
+    cited = []
+    for match in _CITED_RE.finditer(text):
+        sentence = match.group(1).strip().lstrip(".!?").strip()
+        items = [by_n[int(n)] for n in re.findall(r"\d+", match.group(2)) if int(n) in by_n]
+        if sentence and items:
+            cited.append((sentence, items))
+    flat = [(sentence, item) for sentence, items in cited for item in items]
+    verdicts = iter(_verified(flat))
+    out = []
+    for sentence, items in cited:
+        if not any([next(verdicts) for _ in items]):
+            out.append(sentence)
+    return out
+
+
+def _label(row: Row) -> str:
+    return row.short_name
+
+
+def _without_name(cell: str, row: Row) -> str:
+    """An approach cell without a leading "NAME: " when the bullet's label already shows NAME."""
+    head, sep, rest = cell.partition(": ")
+    if sep and head and head in row.short_name:
+        return rest
+    return cell
+
+
+def headline(row: Row) -> str:
+    """The row's result to quote: the first that states a trade-off or a baseline, else the first."""
+    return next((r for r in row.results if TRADE_OFF_RE.search(r)), row.results[0] if row.results else "")
 
 
 def offline_synthesis(store, query: str, rows: list[Row], evidence: list[Evidence]) -> str:  # type: ignore[no-untyped-def]
-    """Extractive synthesis: shared theme, then per-paper differences and trade-offs, all cited."""
+    """Shared theme, then each paper's approach and its headline result and efficiency figure, every
+    sentence a cell cited to its row and kept only when the verifier finds the abstract supports it."""
     if not evidence:
         return ""
+    by_n = {e.n: e for e in evidence}
     paragraphs: list[str] = []
-    used_sentences: set[str] = set()
     if len(evidence) > 1:
         keys, holders, vocab = shared_terms(store, evidence)
         if keys:
             shown = [vocab.show(k).lower() if not vocab.show(k).isupper() else vocab.show(k) for k in keys]
-            line = (f"Shared theme: the abstracts of {_markers(holders)} all use the terms {_quote(shown)}.")
-            best = max(((sum(k in {t for t, _ in terms(s)} for k in keys), -e.n, -i, e, s)
-                        for e in evidence for i, s in _sentences(e)), default=None, key=lambda b: b[:3])
-            if best and best[0] >= 2:
-                line += f" {short_name(best[3].paper.title)}: {_cite(best[4], best[3].n)}"
-                used_sentences.add(best[4])
-            paragraphs.append(line)
-    q_keys = {k for k, _ in terms(query, bigrams=False)}
-    lines = []
-    for item in evidence:
-        scored = []
-        for i, s in _sentences(item):
-            if s in used_sentences:
-                continue
-            score = (2.0 * bool(CONTRAST_RE.search(s)) + 1.5 * bool(FIGURE_RE.search(s))
-                     + 1.0 * bool(EFFICIENCY_RE.search(s)))
-            overlap = len(q_keys & {k for k, _ in terms(s, bigrams=False)}) / len(q_keys) if q_keys else 0.0
-            scored.append((score + overlap, -i, s))
-        if scored:
-            score, _, sentence = max(scored)
-            if score >= 1.0:
-                lines.append(f"- {short_name(item.paper.title)}: {_cite(sentence, item.n)}")
+            paragraphs.append(f"Shared theme: the abstracts of {_markers(holders)} all use the terms {_quote(shown)}.")
+    approach = [(row, _without_name(row.approach, row)) for row in rows if row.approach and row.n in by_n]
+    results = [(row, headline(row), row.efficiency[0] if row.efficiency else "") for row in rows if row.n in by_n]
+    claims = [(text, by_n[row.n]) for row, text in approach]
+    claims += [(text, by_n[row.n]) for row, *texts in results for text in texts if text]
+    supported = {(text, item.n) for (text, item), ok in zip(claims, _verified(claims)) if ok}
+    lines = [f"- {_label(row)}: {_cite(text, row.n)}" for row, text in approach if (text, row.n) in supported]
     if lines:
-        paragraphs.append("Differences and trade-offs:\n" + "\n".join(lines))
+        paragraphs.append("Approaches:\n" + "\n".join(lines))
+    lines = []
+    for row, result, efficiency in results:
+        kept = [_cite(t, row.n) for t in (result, efficiency) if t and (t, row.n) in supported]
+        if kept:
+            lines.append(f"- {_label(row)}: " + " ".join(kept))
+    if lines:
+        paragraphs.append("Results and trade-offs:\n" + "\n".join(lines))
     return "\n\n".join(paragraphs)

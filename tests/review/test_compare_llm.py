@@ -1,0 +1,94 @@
+"""The LLM path of compare: role-marked evidence, cells checked against the paper's own sentences,
+refilled by offline extraction, and prompt files whose placeholders match what the code fills in."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+
+from assistant.engines.llm import LLMClient
+from assistant.prompts import PROMPTS_DIR
+from assistant.review.compare import compare
+from assistant.review.extract import extract_row
+from assistant.review.llm import RowOut, format_role_sources, merge_row
+from assistant.review.select import number, resolve_title
+from assistant.roles import tag_abstract
+from assistant.settings import Settings
+from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
+
+RTDETR = "DETRs Beat YOLOs on Real-time Object Detection"
+BACKGROUND = ("The YOLO series has become the most popular framework for real-time object detection due to its "
+              "reasonable trade-off between speed and accuracy")
+RESULT = "Our RT-DETR-R50 / R101 achieves 53.1% / 54.3% AP on COCO and 108 / 74 FPS on T4 GPU"
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAIServer() as srv:
+        yield srv
+
+
+def _client(server: FakeOpenAIServer, tmp_path: Path) -> LLMClient:
+    return LLMClient(Settings(home=tmp_path, openai_base_url=server.base_url, openai_api_key="sk-test-compare",
+                              llm_timeout=10.0, llm_max_retries=0))
+
+
+def _tool(req: Recorded) -> str | None:
+    tools = (req.body or {}).get("tools") or []
+    return tools[0]["function"]["name"] if tools else None
+
+
+def test_the_model_sees_each_sentence_with_its_role(seeded_store, server, tmp_path) -> None:
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut"
+                                 else Reply.text("RT-DETR is a real-time detector [1]."))
+    compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
+    rows_request, synthesis_request = server.chat_requests()[:2]
+    for request in (rows_request, synthesis_request):
+        system, user = (m["content"] for m in request.body["messages"][:2])
+        assert "credited only with its own (method) and (result) sentences" in system
+        assert f"(background) {BACKGROUND}." in user
+        assert "(method) In this paper, we propose the Real-Time DEtection TRansformer (RT-DETR)" in user
+        assert f"(result) {RESULT}" in user
+
+
+def test_cells_from_background_or_repeating_results_are_refilled_offline(seeded_store, server, tmp_path) -> None:
+    reply = {"rows": [{"n": 1, "task": BACKGROUND, "approach": "RT-DETR, a real-time end-to-end object detector",
+                       "results": [RESULT], "efficiency": [RESULT, "an efficient hybrid encoder"]}]}
+    server.script = lambda req: (Reply.tool_call(reply) if _tool(req) == "RowsOut" else Reply.text("RT-DETR [1]."))
+    result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
+    paper = resolve_title(seeded_store, RTDETR)
+    offline = extract_row(1, paper)
+    row = result.rows[0]
+    assert row.task == offline.task != BACKGROUND  # background is never a task
+    assert row.approach == "RT-DETR, a real-time end-to-end object detector"  # the model's own valid cell
+    assert row.results == [RESULT]
+    assert row.efficiency == offline.efficiency  # a repeat of results and a figure-less item are refused
+    assert any("filled by offline extraction" in n for n in result.notes)
+
+
+def test_merge_row_without_roles_keeps_the_old_checks(seeded_store) -> None:
+    paper = resolve_title(seeded_store, RTDETR)
+    offline = extract_row(1, paper)
+    model = RowOut(n=1, task=BACKGROUND, results=["99.9% AP on COCO"])
+    merged, replaced = merge_row(model, offline, paper.abstract)
+    assert merged.task == BACKGROUND  # without roles, only the term overlap is checked
+    merged, _ = merge_row(model, offline, paper.abstract, tag_abstract(paper.title, paper.abstract))
+    assert merged.task == offline.task and merged.results == offline.results  # invented figure refused
+
+
+def test_role_sources_fall_back_to_plain_text_without_tags(seeded_store) -> None:
+    evidence = number([resolve_title(seeded_store, RTDETR)])
+    assert format_role_sources(evidence, None).startswith(f"[1] {RTDETR}")
+    assert "(method)" not in format_role_sources(evidence, {})
+
+
+def test_compare_prompt_placeholders_match_their_callers() -> None:
+    filled = {"compare_rows_system": set(), "compare_rows_user": {"sources", "query"},
+              "compare_synthesis_system": set(), "compare_synthesis_user": {"sources", "rows", "query"}}
+    assert {p.stem for p in PROMPTS_DIR.glob("compare_*.md")} == set(filled)
+    for name, expected in filled.items():
+        text = (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8")
+        used = {field for _, field, _, _ in string.Formatter().parse(text) if field}
+        assert used == expected, name
