@@ -1,14 +1,17 @@
 """``draft``: a literature-review draft on a topic, from the collection's abstracts.
 
-    topic -> diverse retrieval (MMR, up to 30 papers) -> relevance gate
-          -> themes (k-means over mean passage vectors; named offline or by the LLM)
-          -> sections: Introduction, one per theme (paragraph + comparison table),
-             Open Problems and Gaps, Conclusion
-          -> citation checker -> citation audit (remove offline / flag LLM) -> references
+    topic -> retrieval (40 papers) -> only the papers whose own work is on the topic
+             (:mod:`.topicality`: relevance floor + own-account coverage; at most -k, 30 by default)
+          -> themes (k-means over mean passage vectors; named by method keyphrase offline, or by the LLM)
+          -> sections: Introduction, one per theme (synthesis + one line per paper + comparison table),
+             Open Problems and Gaps (the papers' own stated limitations), Conclusion
+          -> citation checker -> citation audit with the claim verifier (remove offline / flag LLM)
+          -> references
 
-Offline, sections are extractive (see :mod:`.writer`): verbatim sentences, each cited to
-the abstract it was copied from, plus framing sentences that only count papers and name
-themes. Nothing is written to disk here; :mod:`.export` renders and writes.
+Offline, sections are built from the papers' own sentences (see :mod:`.writer`). On the LLM
+path the model reads each abstract sentence with its role, so it can attribute to a paper only
+its own method and result sentences. Nothing is written to disk here; :mod:`.export` renders and
+writes.
 """
 
 from __future__ import annotations
@@ -20,27 +23,28 @@ from ..engines.answer import EngineName, resolve_engine
 from ..engines.citations import check_citations
 from ..errors import ConfigError
 from ..models import Evidence
-from ..textnorm import split_sentences
+from ..roles import Role, TaggedSentence
 from .audit import Auditor, attach_markers
 from .compare import build_comparison
-from .extract import limitation_sentences
 from .models import Draft, Section, Theme
 from .references import references_for
-from .select import evidence_for_query
+from .select import evidence_for_topic
 from .themes import group_themes
-from .writer import CONCLUSION, GAPS, INTRO, OfflineWriter
+from .writer import CONCLUSION, GAPS, INTRO, OfflineWriter, role_lines
 
 ProgressFn = Callable[[str, int, int], None]
 MAX_PAPERS = 30
 INSTRUCTIONS = {
     INTRO: "Introduce the topic: what the collection's papers cover, the main directions (the themes: {themes}) "
            "and why they matter. One or two paragraphs.",
-    GAPS: "Describe the limitations, open problems and future directions that the sources state. The sources "
-          "below are the sentences of each abstract that point at a limitation. One or two paragraphs.",
+    GAPS: "Describe the limitations, open problems and future directions that the papers state about their own "
+          "work. The sources below are those sentences; do not present any other paper's background as an open "
+          "problem. One or two paragraphs.",
     CONCLUSION: "Conclude: summarise the main approaches and findings across the themes ({themes}). One paragraph.",
 }
-THEME_INSTRUCTIONS = ("Synthesise the papers of this theme: the problems they address, how their approaches "
-                      "differ, and the results and trade-offs they report. One or two paragraphs.")
+THEME_INSTRUCTIONS = ("Synthesise the papers of this theme: open with what they share and how their approaches "
+                      "differ, then the results and trade-offs they report, comparing figures across papers. "
+                      "One or two paragraphs.")
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -64,7 +68,8 @@ def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",  
         notes.append(f"-k {k} was capped at {MAX_PAPERS} papers")
         k = MAX_PAPERS
     report("gathering papers", 0, 1)
-    evidence = evidence_for_query(store, topic, k, diverse=True)
+    evidence, found = evidence_for_topic(store, topic, k)
+    notes += found
     report("gathering papers", 1, 1)
     themes = group_themes(store, evidence, topic)
     by_id = {e.paper.paper_id: e for e in evidence}
@@ -74,22 +79,22 @@ def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",  
 
         review = LLMReview(store.settings, llm)
         names, name_notes = review.theme_names(topic, [[by_id[p].paper.title for p in t.paper_ids] for t in themes],
-                                               [t.name for t in themes])
-        for theme, name in zip(themes, names):
-            theme.name = name
+                                               [t.name for t in themes], [t.terms for t in themes])
+        for named, name in zip(themes, names):
+            named.name = name
         notes += name_notes
     report("grouping themes", 1, 1)
     writer = OfflineWriter(store, topic, evidence, themes)
     plan: list[tuple[str, Theme | None]] = [(INTRO, None), *[(t.name, t) for t in themes], (GAPS, None),
                                             (CONCLUSION, None)]
-    auditor = Auditor(store, evidence)
+    auditor = Auditor(store, evidence, embedder=store.embedder if review is not None else None)
     sections: list[Section] = []
     for i, (heading, theme) in enumerate(plan):
         report("writing sections", i, len(plan))
         subset = evidence if theme is None else [by_id[p] for p in theme.paper_ids]
         if review is not None:
             text = attach_markers(review.section(topic, heading, _instructions(heading, theme, themes),
-                                                 _llm_sources(heading if theme is None else "", subset)))
+                                                 _llm_sources(writer, heading if theme is None else "", subset)))
         else:
             text = writer.write(heading, theme)
         checked = check_citations(text, subset)
@@ -122,14 +127,20 @@ def _instructions(heading: str, theme: Theme | None, themes: list[Theme]) -> str
     return INSTRUCTIONS[heading].format(themes="; ".join(t.name for t in themes))
 
 
-def _llm_sources(heading: str, subset: list[Evidence]) -> list[Evidence]:
-    """What the model reads: limitation sentences for the gaps, opening sentences for intro and
-    conclusion (30 full abstracts would crowd the context), full abstracts for a theme."""
+def _llm_sources(writer: OfflineWriter, heading: str, subset: list[Evidence]) -> list[Evidence]:
+    """What the model reads, every sentence labelled with its role: the papers' own stated limitations
+    for the gaps, their own problem and method sentences for intro and conclusion (30 full abstracts
+    would crowd the context), full role-tagged abstracts for a theme."""
+    def tagged(e: Evidence) -> list[TaggedSentence]:
+        return writer.tagged.get(e.paper.paper_id, [])
+
     if heading == GAPS:
-        out = [Evidence(e.n, e.paper, " ".join(s for _, s in limitation_sentences(e.paper.abstract)), e.similarity)
+        out = [Evidence(e.n, e.paper, " ".join(f"(own limitation) {s}" for s in writer.limitations(e)), e.similarity)
                for e in subset]
-        return [e for e in out if e.text] or subset
+        return [e for e in out if e.text] or [Evidence(e.n, e.paper, role_lines(tagged(e)), e.similarity)
+                                              for e in subset]
     if heading in (INTRO, CONCLUSION):
-        return [Evidence(e.n, e.paper, " ".join(split_sentences(e.paper.abstract)[:3]), e.similarity)
-                for e in subset]
-    return subset
+        opening = (Role.PROBLEM, Role.METHOD, Role.RESULT)
+        return [Evidence(e.n, e.paper, role_lines([t for t in tagged(e) if t.own and t.role in opening][:3]),
+                         e.similarity) for e in subset]
+    return [Evidence(e.n, e.paper, role_lines(tagged(e)), e.similarity) for e in subset]

@@ -5,7 +5,8 @@
 * A standalone comparison keeps ``[n]`` markers and lists its sources as ``[n] Title``.
 * Tables are GitHub-flavoured Markdown; ``|`` in a cell is escaped, "—" marks a cell the
   abstract does not fill.
-* :func:`to_bibtex` escapes ``& % $ # _ { }`` (and ``\\ ~ ^``) in text fields; ``url`` and
+* :func:`to_bibtex` escapes ``& % $ # _ { }`` (and backslash, tilde, caret, backtick) in text fields and breaks TeX's
+  ligatures (``--`` becomes ``-{}-``, ``''`` becomes ``'{}'``) so titles read back as stored; ``url`` and
   ``doi`` are verbatim fields for biblatex, so only braces are percent-encoded there.
 * :func:`write_output` writes atomically (temporary file in the same directory, then
   ``os.replace``) and refuses a missing directory or an existing file without ``force``.
@@ -26,7 +27,9 @@ CONFERENCE_RE = re.compile(r"\b(?:conference|proceedings|workshop|symposium|CVPR
                            r"AAAI|IJCAI|ACL|EMNLP|NAACL|COLING|KDD|SIGIR|WWW|MICCAI|INTERSPEECH|ICASSP|SIGGRAPH|"
                            r"MLSys|OSDI|SOSP|ISCA|MICRO|HPCA|ASPLOS|DAC|FPGA)\b", re.I)
 _BIB_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "`": r"\textasciigrave{}"}
+_LIGATURE_RE = re.compile(r"([-'])(?=\1)")  # TeX joins "--" into a dash and "''" into a quote: keep them apart
 RUN_RE = re.compile(r"(?:\[\d+\])+")
 
 
@@ -107,7 +110,8 @@ def draft_to_markdown(draft: Draft) -> str:
     lines = [f"Measure: {audit.measure}.",
              f"Citations checked: {len(audit.records)}; kept {audit.kept}, flagged {audit.flagged}, "
              f"removed {audit.removed}."]
-    lines += [f"- {r.status}: \"{r.sentence}\" (cited [@{keys.get(r.n, r.n)}], support {r.support:.2f})"
+    lines += [f"- {r.status}: \"{r.sentence}\" ({r.label or 'unchecked'}; cited [@{keys.get(r.n, r.n)}], "
+              f"score {r.support:.2f}" + (f"; closest abstract sentence: \"{r.evidence}\")" if r.evidence else ")")
               for r in audit.records if r.status != "kept"]
     lines += [f"- uncited: {s}" for s in audit.uncited]
     parts += ["## Citation audit", "\n".join(lines)]
@@ -116,7 +120,10 @@ def draft_to_markdown(draft: Draft) -> str:
 
 # -- BibTeX ----------------------------------------------------------------------------------------
 def bib_escape(text: str) -> str:
-    return "".join(_BIB_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))
+    """Text safe in a BibTeX field: special characters escaped, and TeX's ligatures broken with an empty
+    group ("--" -> "-{}-", "''" -> "'{}'", a backtick spelled out) so the text reads back as written."""
+    escaped = "".join(_BIB_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))
+    return _LIGATURE_RE.sub(r"\1{}", escaped)
 
 
 def _verbatim(text: str) -> str:

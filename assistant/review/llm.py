@@ -4,10 +4,18 @@ Nothing a model returns is taken on trust:
 
 * table rows come from :meth:`LLMClient.structured` with :class:`RowsOut`; a row whose
   ``n`` numbers no source is dropped, and every cell is validated (figures must appear in
-  the abstract, text cells must share most of their terms with it, a code link must be in
-  it); an invalid or missing cell is filled by offline extraction instead;
+  the abstract, text cells must share most of their terms with it and come from the paper's
+  own sentences rather than its background, an efficiency item must state a speed / memory /
+  cost figure and not repeat a result, a code link must be in the abstract); an invalid or
+  missing cell is filled by offline extraction (:mod:`.extract`) instead;
+* the abstracts reach the model sentence by sentence, each marked with its role ("(method)",
+  "(background)", from :mod:`assistant.roles`), and the prompts say a paper is credited only with
+  its own method and result sentences;
 * prose (synthesis, draft sections) goes through the citation checker by the caller;
-* theme names must be 2-6 words, one per theme, distinct; otherwise offline names stay;
+* theme names must be 2-6 words, one per theme, distinct, not "X & Y" word pairs; otherwise
+  offline names stay;
+* draft sections read role-labelled abstract sentences (:func:`.writer.role_lines`), and the prompt
+  says to attribute to a paper only its own method and result sentences, facts first, then prose;
 * a model that answers but never with a valid object (tool call or JSON) leaves the offline
   table or names in place, with a note; an unreachable endpoint is still an LLMError.
 
@@ -25,7 +33,9 @@ from ..engines.llm import LLMClient
 from ..errors import LLMError
 from ..models import Evidence
 from ..prompts import render
+from ..roles import Role, TaggedSentence
 from .extract import FIGURE_RE
+from .figures import is_efficiency_statement
 from .models import Row
 from .terms import terms
 
@@ -72,13 +82,55 @@ def valid_figure(item: str, abstract: str) -> bool:
     return bool(FIGURE_RE.search(item)) and _numbers_stated(item, abstract) and _overlap(item, abstract) >= MIN_OVERLAP
 
 
-def merge_row(model: RowOut, offline: Row, abstract: str) -> tuple[Row, int]:
+ROLE_LABELS = {Role.BACKGROUND: "background", Role.PRIOR: "prior work", Role.PROBLEM: "problem",
+               Role.METHOD: "method", Role.RESULT: "result", Role.CONCLUSION: "conclusion"}
+
+
+def role_label(t: TaggedSentence) -> str:
+    """How a sentence is marked for the model: its role; "method" / "result" only for the paper's own."""
+    if t.role in (Role.METHOD, Role.RESULT) and not t.own:
+        return "prior work"
+    return ROLE_LABELS[t.role]
+
+
+def format_role_sources(evidence: list[Evidence], tagged: dict[str, list[TaggedSentence]] | None) -> str:
+    """The numbered sources, each abstract one sentence per line with its role: "(method) We propose ...".
+    A paper without tags is given as plain text."""
+    if not tagged:
+        return format_sources(evidence)
+    marked = []
+    for e in evidence:
+        tags = tagged.get(e.paper.paper_id)
+        kept = [t for t in tags or [] if t.text in e.text]  # the evidence may be trimmed to a token budget
+        text = "\n".join(f"({role_label(t)}) {t.text}" for t in kept) if kept else e.text
+        marked.append(Evidence(e.n, e.paper, text, e.similarity))
+    return format_sources(marked)
+
+
+def from_own_sentences(cell: str, tags: list[TaggedSentence] | None) -> bool:
+    """Whether the sentence ``cell`` takes most from is one of the paper's own (not background, prior
+    work or someone else's problem). Without tags every cell passes."""
+    words = {k for k, _ in terms(cell, bigrams=False)}
+    if not tags or not words:
+        return True
+    best = max(tags, key=lambda t: len(words & {k for k, _ in terms(t.text, bigrams=False)}))
+    return best.own
+
+
+def merge_row(model: RowOut, offline: Row, abstract: str,
+              tags: list[TaggedSentence] | None = None) -> tuple[Row, int]:
     """The model's cells where valid, the offline cells elsewhere; returns (row, cells replaced)."""
     replaced = 0
-    task = model.task.strip() if valid_text(model.task, abstract) else None
-    approach = model.approach.strip() if valid_text(model.approach, abstract) else None
-    results = [r.strip() for r in model.results if valid_figure(r, abstract)]
-    efficiency = [e.strip() for e in model.efficiency if valid_text(e, abstract) or valid_figure(e, abstract)]
+
+    def own_text(cell: str) -> bool:
+        return valid_text(cell, abstract) and from_own_sentences(cell, tags)
+
+    task = model.task.strip() if own_text(model.task) else None
+    approach = model.approach.strip() if own_text(model.approach) else None
+    results = [r.strip() for r in model.results if valid_figure(r, abstract) and from_own_sentences(r, tags)]
+    efficiency = [e.strip() for e in model.efficiency
+                  if valid_figure(e, abstract) and is_efficiency_statement(e) and from_own_sentences(e, tags)
+                  and e.strip() not in results]
     url = (model.code_url or "").strip().rstrip(".,;")
     code_url = url if url and url in abstract else None
     replaced += (task is None) + (approach is None) + (not results and bool(model.results or offline.results))
@@ -129,9 +181,11 @@ class LLMReview:
         finally:
             self._add(getattr(self.client, "last_usage", None))
 
-    def rows(self, evidence: list[Evidence], offline: list[Row], query: str) -> tuple[list[Row], list[str]]:
+    def rows(self, evidence: list[Evidence], offline: list[Row], query: str,
+             tagged: dict[str, list[TaggedSentence]] | None = None) -> tuple[list[Row], list[str]]:
+        """Table rows from the model, each cell validated; offline cells (``offline``) where it fails."""
         out = self._structured(render("compare_rows_system"),
-                               render("compare_rows_user", sources=format_sources(evidence),
+                               render("compare_rows_user", sources=format_role_sources(evidence, tagged),
                                       query=query or "(no query: the papers were named by the user)"), RowsOut)
         if not isinstance(out, RowsOut):
             return offline, [f"the model gave no usable table ({self.failures[-1]}); offline extraction used"]
@@ -147,7 +201,9 @@ class LLMReview:
             if row.n in merged:
                 notes.append(f"dropped a second table row for source [{row.n}]")
                 continue
-            merged[row.n], count = merge_row(row, by_row[row.n], by_n[row.n].paper.abstract)
+            paper = by_n[row.n].paper
+            merged[row.n], count = merge_row(row, by_row[row.n], paper.abstract,
+                                             (tagged or {}).get(paper.paper_id))
             replaced += count
         missing = [n for n in by_row if n not in merged]
         if replaced:
@@ -158,9 +214,10 @@ class LLMReview:
                          + "".join(f"[{n}]" for n in missing))
         return [merged.get(r.n, r) for r in offline], notes
 
-    def comparison_synthesis(self, evidence: list[Evidence], rows: list[Row], query: str) -> str:
+    def comparison_synthesis(self, evidence: list[Evidence], rows: list[Row], query: str,
+                             tagged: dict[str, list[TaggedSentence]] | None = None) -> str:
         done = self.client.complete(render("compare_synthesis_system"),
-                                    render("compare_synthesis_user", sources=format_sources(evidence),
+                                    render("compare_synthesis_user", sources=format_role_sources(evidence, tagged),
                                            rows="\n".join(rows_line(r) for r in rows),
                                            query=query or "the papers listed"))
         self._add(done.usage)
@@ -173,15 +230,19 @@ class LLMReview:
         self._add(done.usage)
         return done.text
 
-    def theme_names(self, topic: str, groups: list[list[str]], fallback: list[str]) -> tuple[list[str], list[str]]:
-        """Names for groups of titles; the offline names where the model's are unusable."""
-        listing = "\n\n".join(f"Theme {i}:\n" + "\n".join(f"- {t}" for t in titles)
-                              for i, titles in enumerate(groups, 1))
+    def theme_names(self, topic: str, groups: list[list[str]], fallback: list[str],
+                    keyphrases: list[list[str]] | None = None) -> tuple[list[str], list[str]]:
+        """Names for groups of titles (with the method keyphrases their own sentences share, when
+        given); the offline names where the model's are unusable."""
+        phrases = keyphrases or [[] for _ in groups]
+        listing = "\n\n".join(f"Theme {i}:\n" + (f"Shared method phrases: {'; '.join(kp)}\n" if kp else "")
+                              + "\n".join(f"- {t}" for t in titles)
+                              for i, (titles, kp) in enumerate(zip(groups, phrases), 1))
         out = self._structured(render("draft_themes_system"),
                                render("draft_themes_user", topic=topic, themes=listing), ThemeNamesOut)
         names = [" ".join(n.split()).strip(" .:#*") for n in out.names] if isinstance(out, ThemeNamesOut) else []
         usable = (len(names) == len(groups) and len({n.casefold() for n in names}) == len(names)
-                  and all(2 <= len(n.split()) <= 6 for n in names))
+                  and all(2 <= len(n.split()) <= 6 and "&" not in n for n in names))
         if usable:
             return names, []
         return fallback, ["the model's theme names were unusable (wrong count, length or duplicates); "

@@ -97,12 +97,15 @@ class AuditRecord:
     sentence: str
     n: int
     paper_id: str
-    support: float
+    support: float  # the claim verifier's calibrated score (0..1)
     status: Status
+    label: str = ""  # the verifier's label: supported | partial | unsupported | contradicted
+    evidence: str | None = None  # the abstract sentence that decided it
 
     def to_json(self) -> dict[str, object]:
         return {"section": self.section, "sentence": self.sentence, "n": self.n, "paper_id": self.paper_id,
-                "support": round(self.support, 3), "status": self.status}
+                "support": round(self.support, 3), "status": self.status, "label": self.label,
+                "evidence": self.evidence}
 
 
 @dataclass(slots=True)

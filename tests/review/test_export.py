@@ -58,11 +58,11 @@ def test_draft_markdown_keys_match_the_bibtex(video) -> None:
         assert f"- [@{ref.key}] {ref.paper.title}." in references
     for entry in library.entries:
         title = next(r.paper.title for r in video.references if r.key == entry.key)
-        assert clean_text(entry.fields_dict["title"].value) == title  # escapes undo to the stored title
+        assert clean_text(entry.fields_dict["title"].value, "bibtex") == title  # escapes undo to the stored title
     assert text.count("| Paper | Task | Approach | Results | Efficiency | Code |") == len(video.themes)
     for i, heading in enumerate(video.outline, 1):
         assert f"{i}. {heading}" in text and f"## {heading}" in text
-    assert "## Citation audit" in text and "cosine" in text
+    assert "## Citation audit" in text and "claim verifier" in text
 
 
 def test_bibtex_escapes_and_types() -> None:
@@ -86,6 +86,16 @@ def test_bibtex_escapes_and_types() -> None:
     assert first.fields_dict["eprint"].value == "2301.00001" and first.fields_dict["archivePrefix"].value == "arXiv"
     assert second.entry_type == "article" and second.fields_dict["journal"].value == "Pattern Recognition"
     assert third.entry_type == "misc" and set(third.fields_dict) == {"title"}
+
+
+def test_bibtex_titles_with_tex_ligatures_read_back_as_stored() -> None:
+    titles = ["Pre-training -- and Fine-tuning --- Revisited", "It's ''quoted'' and ``quoted''", "a---b--c-d"]
+    refs = [Reference(f"k{i}", Paper(t, "-", "x.bib")) for i, t in enumerate(titles)]
+    bib = to_bibtex(refs)
+    assert "-{}-" in bib and "'{}'" in bib and "--" not in bib.replace("-{}-", "")
+    library = bibtexparser.parse_string(bib)
+    assert not library.failed_blocks
+    assert [clean_text(e.fields_dict["title"].value, "bibtex") for e in library.entries] == titles
 
 
 def test_keys_from_authors_or_title_with_suffixes() -> None:

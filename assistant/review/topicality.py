@@ -1,0 +1,245 @@
+"""Which retrieved papers are about a review's topic, judged on what each paper says of its own work.
+
+Retrieval ranks papers that share the topic's words; a review should cite only those whose own work
+is on the topic. A look-alike uses the same words in its background ("… especially for edge computing
+and personal devices") or covers only part of the topic (an on-device *video* model for "on-device LLM
+inference"). So a paper is kept when:
+
+* its retrieval score is within :data:`RELATIVE_FLOOR` of the best hits (the mean of the top three,
+  so one outlier does not set the bar);
+* its **own account** -- the title and the abstract sentences :mod:`assistant.roles` marks as the
+  paper's own problem, method, result or conclusion -- covers at least :data:`COVERAGE_MIN` of the
+  topic's facets, weighted by how rare each facet is in the collection (BM25 idf), so "LLM" or
+  "inference" weigh less than "on-device" or "hallucination";
+* at least one own METHOD or RESULT sentence (or the title) names one of the topic's distinctive facets.
+
+Facets are read from the topic as a reviewer writes one:
+
+* content words, stemmed (the stemmer BM25 uses); an acronym's plural is its singular ("LLMs");
+* a hyphenated compound with several content parts is one phrase facet ("image-to-video",
+  "vision-language"): covered only by the parts in that order, or by an acronym the abstracts define
+  for it ("Image-to-Video (I2V)", "Large Vision-Language Models (LVLMs)");
+* words joined by "and"/"or" or listed in parentheses are alternatives ("scheduling and batching",
+  "(eviction, merging, quantization)"): a paper covers the group with any one of them;
+* acronyms and their long forms stand for each other, learned from the definitions the gathered
+  abstracts themselves write ("large language models (LLMs)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..models import Hit
+from ..roles import Role, TaggedSentence
+from .terms import STOP, stem
+
+RELATIVE_FLOOR = 0.5  # share of the top hits' mean retrieval score a paper needs
+COVERAGE_MIN = 0.6  # idf-weighted share of the topic's facets a paper's own account must cover
+DISTINCTIVE_IDF = 1.2  # a facet this rare (BM25 idf) or rarer is distinctive
+OWN_ROLES = frozenset({Role.PROBLEM, Role.METHOD, Role.RESULT, Role.CONCLUSION})
+CLAIM_ROLES = frozenset({Role.METHOD, Role.RESULT})
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*")
+_SPLIT_RE = re.compile(r"[-/]")
+_ACRONYM_RE = re.compile(r"\(([A-Za-z]*[A-Z][A-Za-z0-9-]*[A-Z0-9])s?\)")
+_ALTERNATIVE_RE = re.compile(r"^(?:and|or|,|/)$")
+_GENERIC = frozenset("""
+    model models method methods system systems based efficient efficiency via approach approaches
+    technique techniques study survey review towards toward
+""".split())
+
+
+def _word(token: str) -> str:
+    """Lower case, an acronym's plural made singular: LLMs -> llm, GPUs -> gpu."""
+    if len(token) > 2 and token[-1] == "s" and token[:-1].isupper():
+        token = token[:-1]
+    return token.lower()
+
+
+def _key(token: str) -> str | None:
+    low = _word(token)
+    if low in STOP or low in _GENERIC or len(low) < 2 or low.isdigit():
+        return None
+    return stem(low)
+
+
+BREAK = "|"  # stands for a dropped word between two words, so that a phrase never spans it
+
+
+def keys_in_order(text: str) -> list[str]:
+    """The stemmed content words of ``text`` in order, hyphenated words split into their parts; a stop
+    word between words leaves a :data:`BREAK` (inside a hyphenated word it does not: "image-to-video")."""
+    out: list[str] = []
+    for match in _WORD_RE.finditer(text):
+        keys = [k for k in (_key(part) for part in _SPLIT_RE.split(match.group(0)) if part) if k]
+        if keys:
+            out += keys
+        elif out and out[-1] != BREAK:
+            out.append(BREAK)
+    return out
+
+
+def definitions(texts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Acronyms the texts define -> the stems of their long forms ("vision-language models (VLMs)")."""
+    out: dict[str, frozenset[str]] = {}
+    for text in texts:
+        if "(" not in text:
+            continue
+        for match in _ACRONYM_RE.finditer(text):
+            acronym = match.group(1)
+            letters = sum(ch.isupper() for ch in acronym) or 1
+            words = text[max(0, match.start() - 120):match.start()].split()[-(letters + 1):]
+            long_form = [k for k in keys_in_order(" ".join(words)) if k != BREAK]
+            key = _key(acronym)
+            if key and long_form and key not in long_form:
+                out.setdefault(key, frozenset(long_form))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """One thing the topic asks for: any of ``options``, each a sequence of stems (a phrase when longer than one)."""
+
+    options: tuple[tuple[str, ...], ...]
+    weight: float
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset(s for option in self.options for s in option)
+
+
+@dataclass(slots=True)
+class Account:
+    """What a paper says of its own work, as stems: a set for words, a sequence for phrases."""
+
+    words: set[str] = field(default_factory=set)
+    sequence: list[str] = field(default_factory=list)
+
+    def has(self, option: tuple[str, ...], defined: dict[str, frozenset[str]]) -> bool:
+        if len(option) == 1:
+            stem_ = option[0]
+            if stem_ in self.words:
+                return True
+            long_form = defined.get(stem_)  # an acronym of the topic, written out by the paper
+            if long_form and long_form <= self.words:
+                return True
+            return any(a in self.words for a, lf in defined.items() if lf == frozenset(option))
+        if _contains(self.sequence, option):
+            return True
+        wanted = set(option)  # an acronym that stands for the phrase (LVLM for "vision language")
+        return any(a in self.words and wanted <= lf for a, lf in defined.items())
+
+
+def _contains(sequence: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(sequence[i:i + n]) == phrase for i in range(len(sequence) - n + 1))
+
+
+def _list_follows(tokens: list[str], comma: int) -> bool:
+    """Whether the comma at ``comma`` sits in a list closed by "and"/"or" ("pruning, merging or sparsification")."""
+    for token in tokens[comma + 1:comma + 6]:
+        if token.lower() in ("and", "or"):
+            return True
+        if token in (",", "(", ")"):
+            return token == ","
+    return False
+
+
+def facets(topic: str, idf: dict[str, float] | None = None) -> list[Facet]:
+    """The topic's facets (see the module docstring), weighted by idf (1.0 each without one)."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*|[(),]", topic)
+    groups: list[list[tuple[str, ...]]] = []
+    joined = False
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token == "(":
+            depth += 1
+            groups.append([])
+            joined = True
+            continue
+        if token == ")":
+            depth = max(depth - 1, 0)
+            joined = False
+            continue
+        if _ALTERNATIVE_RE.match(token.lower()):
+            joined = bool(groups) and (token != "," or depth > 0 or _list_follows(tokens, i))
+            continue
+        parts = [p for p in _SPLIT_RE.split(token) if p]
+        stems = tuple(k for k in (_key(p) for p in parts) if k)
+        if not stems:
+            joined = False
+            continue
+        option = stems if len(parts) > 1 and len(stems) > 1 else None
+        new = [option] if option else [(s,) for s in stems]
+        if joined and groups:
+            groups[-1].extend(new[:1])
+            groups.extend([o] for o in new[1:])
+        else:
+            groups.extend([o] for o in new)
+        joined = depth > 0
+    out: list[Facet] = []
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    for options in groups:
+        key = tuple(dict.fromkeys(options))
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        weight = max(sum((idf or {}).get(s, 1.0) for s in option) for option in key)
+        out.append(Facet(key, weight))
+    return out
+
+
+def account(title: str, tagged: list[TaggedSentence], roles: frozenset[Role] = OWN_ROLES) -> Account:
+    """The stems of the title and of the paper's own sentences in ``roles``."""
+    texts = [title] + [t.text for t in tagged if t.own and t.role in roles]
+    seq: list[str] = []
+    for text in texts:
+        seq += keys_in_order(text) + [BREAK]  # nor two sentences
+    return Account(set(seq) - {BREAK}, seq)
+
+
+def coverage(topic_facets: list[Facet], own: Account, defined: dict[str, frozenset[str]]) -> float:
+    """The idf-weighted share of the facets the account covers (0..1)."""
+    total = sum(f.weight for f in topic_facets)
+    if not total:
+        return 0.0
+    return sum(f.weight for f in topic_facets if any(own.has(o, defined) for o in f.options)) / total
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A retrieved paper and why it is (or is not) on the topic."""
+
+    hit: Hit
+    relative: float  # retrieval score / the top hits' mean
+    coverage: float  # own-account coverage of the topic's facets
+    claim: bool  # an own METHOD/RESULT sentence (or the title) names a distinctive facet
+
+    @property
+    def on_topic(self) -> bool:
+        return self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
+
+
+def judge(store, topic: str, hits: list[Hit]) -> list[Judged]:  # type: ignore[no-untyped-def]
+    """Every hit judged against the topic, in the order given."""
+    if not hits:
+        return []
+    tagged = store.tagged([h.paper for h in hits])
+    defined = definitions(h.paper.abstract for h in hits)
+    stems = {s for f in facets(topic) for s in f.stems}
+    idf = store.lexical.idf(stems) if stems else {}
+    topic_facets = facets(topic, idf)
+    top = sorted((h.score for h in hits), reverse=True)[:3]
+    best = sum(top) / len(top) or 1.0
+    owns = [account(h.paper.title, tagged.get(h.paper.paper_id, [])) for h in hits]
+    claims = [account(h.paper.title, tagged.get(h.paper.paper_id, []), CLAIM_ROLES) for h in hits]
+    distinctive = [f for f in topic_facets if f.weight >= DISTINCTIVE_IDF] or topic_facets
+    out = []
+    for hit, own, claim_account in zip(hits, owns, claims):
+        claim = any(claim_account.has(o, defined) for f in distinctive for o in f.options)
+        out.append(Judged(hit, hit.score / best, coverage(topic_facets, own, defined), claim))
+    return out
+
+
