@@ -10,7 +10,8 @@ import pytest
 from assistant.engines.citations import check_citations
 from assistant.errors import ConfigError, NotFoundError
 from assistant.review.compare import compare
-from assistant.review.select import number, resolve_title
+from assistant.review.select import number
+from assistant.store.titles import resolve_title
 
 
 def _verbatim(cell: str, text: str, title: str = "") -> bool:

@@ -13,9 +13,10 @@ from assistant.prompts import PROMPTS_DIR
 from assistant.review.compare import compare
 from assistant.review.extract import extract_row
 from assistant.review.llm import RowOut, format_role_sources, merge_row
-from assistant.review.select import number, resolve_title
+from assistant.review.select import number
 from assistant.roles import tag_abstract
 from assistant.settings import Settings
+from assistant.store.titles import resolve_title
 from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
 
 RTDETR = "DETRs Beat YOLOs on Real-time Object Detection"

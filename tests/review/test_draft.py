@@ -15,8 +15,9 @@ from assistant.review import writer as writer_module
 from assistant.review.audit import CONTRADICTED, PARTIAL, UNVERIFIED, Auditor
 from assistant.review.draft import draft
 from assistant.review.references import assign_keys
-from assistant.review.select import number, resolve_title
+from assistant.review.select import number
 from assistant.roles import Role, TaggedSentence
+from assistant.store.titles import resolve_title
 from assistant.textnorm import paper_id_for
 
 TOPICS = Path(__file__).resolve().parents[2] / "evals" / "sets" / "topic.jsonl"

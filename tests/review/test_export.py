@@ -10,8 +10,7 @@ import pytest
 from assistant.errors import InputError, LitreviewError
 from assistant.models import Paper
 from assistant.review.draft import draft
-from assistant.review.export import (comparison_to_markdown, draft_to_markdown, markdown_table, to_bibtex,
-                                     write_output)
+from assistant.review.export import comparison_to_markdown, draft_to_markdown, markdown_table, to_bibtex, write_output
 from assistant.review.models import Comparison, Reference, Row
 from assistant.review.references import assign_keys, base_key
 from assistant.textnorm import clean_text

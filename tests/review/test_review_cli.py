@@ -17,8 +17,8 @@ import bibtexparser
 import pytest
 
 from assistant import cli
-from assistant.errors import LitreviewError
 from assistant.cli import review as commands
+from assistant.errors import LitreviewError
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
 
 from assistant.engines.llm import LLMClient
 from assistant.review.audit import UNVERIFIED
@@ -19,6 +18,7 @@ from assistant.review.compare import compare
 from assistant.review.draft import draft
 from assistant.review.export import draft_to_markdown
 from assistant.settings import Settings
+from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
 
 ROWS = {"rows": [
     {"n": 1, "task": "real-time end-to-end object detection without NMS",
