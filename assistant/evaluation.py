@@ -18,6 +18,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -220,6 +221,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
         "weak_on_answerable": weak_in / in_n if in_n else float("nan"),
         "ask_p50_ms": float(np.percentile(lat, 50)), "ask_p95_ms": float(np.percentile(lat, 95)),
         **quality_metrics(store, engine),
+        **verification_metrics(store),
     }
 
 
@@ -236,9 +238,53 @@ def quality_metrics(store, engine: str = "offline") -> dict[str, object]:  # typ
     return qe.flatten(qe.run_quality_eval(store, labels, engine=engine))
 
 
+CLAIMS = Path(__file__).resolve().parent / "evals" / "claims"  # hand-labelled claims: dev.jsonl, heldout.jsonl
+VERIFICATION_METRICS = ("auroc_supported_vs_contradicted", "auroc_supported_vs_rest", "accuracy")
+VERIFICATION_CEILINGS = frozenset({"contradicted_as_supported", "unsupported_as_supported", "partial_as_supported"})
+
+
+def verification_metrics(store, claims: Path = CLAIMS) -> dict[str, float]:
+    """The claim verifier (:mod:`.verify`, what ``litreview lint`` runs) on the hand-labelled claims, dev and
+    held-out apart, as flat ``verification/<split>/<metric>`` keys: AUROCs, accuracy, and per gold label the
+    share given that label (``<label>_as_<label>``) and the share wrongly called supported."""
+    from .verify import Verifier
+    from .verify.evaluation import evaluate_claims
+
+    verifier = Verifier(store.embedder)  # one for both splits: abstracts shared between them are analysed once
+    out: dict[str, float] = {}
+    for split in ("dev", "heldout"):
+        path = claims / f"{split}.jsonl"
+        if not path.exists():
+            continue
+        result = cast(dict[str, Any], evaluate_claims(path, verifier=verifier)["verifier"])
+        for metric in VERIFICATION_METRICS:
+            out[f"verification/{split}/{metric}"] = result[metric]
+        for gold, predicted in result["rates"].items():
+            out[f"verification/{split}/{gold}_as_{gold}"] = predicted.get(gold, 0.0)
+            if gold != "supported":
+                out[f"verification/{split}/{gold}_as_supported"] = predicted.get("supported", 0.0)
+    return out
+
+
+def check_verification(results: dict, floors: dict[str, dict[str, float]]) -> list[str]:
+    """Verification metrics past their limit: ceilings for the ``*_as_supported`` error rates, floors else."""
+    failures = []
+    for split, limits in floors.items():
+        if split.startswith("_"):
+            continue
+        for metric, limit in limits.items():
+            value = results.get("answers", {}).get(f"verification/{split}/{metric}")
+            bad = value is None or value != value or (
+                value > limit if metric in VERIFICATION_CEILINGS else value < limit)
+            if bad:
+                failures.append(f"verification {split} {metric} = {value} (limit {limit})")
+    return failures
+
+
 def check_thresholds(results: dict, path: Path) -> list[str]:
     """Metrics below their floor in ``path`` ({"retrieval": {set: {mode: {metric: floor}}}, "answers": {...},
-    "quality": {split: {metric: limit}}}); the quality rates in ``quality_eval.LOWER_IS_BETTER`` are ceilings."""
+    "quality": {split: {metric: limit}}, "verification": {split: {metric: limit}}}); the quality rates in
+    ``quality_eval.LOWER_IS_BETTER`` and the verification rates in ``VERIFICATION_CEILINGS`` are ceilings."""
     floors = json.loads(path.read_text(encoding="utf-8"))
     failures = []
     for set_name, by_mode in floors.get("retrieval", {}).items():
@@ -261,4 +307,6 @@ def check_thresholds(results: dict, path: Path) -> list[str]:
                 _, split, metric = key.split("/", 2)
                 quality.setdefault(split, {})[metric] = value
         failures += check_floors(quality, floors["quality"])
+    if floors.get("verification"):
+        failures += check_verification(results, floors["verification"])
     return failures
