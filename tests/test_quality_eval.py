@@ -13,8 +13,23 @@ from assistant.errors import InputError
 from assistant.evaluation import check_thresholds
 from assistant.models import Paper
 from assistant.quality_eval import (
-    AnswerLabel, CompareLabel, DraftLabel, Figure, Labelled, Labels, check_floors, flatten, keeps_figure, load_labels,
-    matches, missing_titles, run_quality_eval, score_answer, score_draft, score_row, shows_figure,
+    AnswerLabel,
+    CompareLabel,
+    DraftLabel,
+    Figure,
+    Labelled,
+    Labels,
+    check_floors,
+    flatten,
+    keeps_figure,
+    load_labels,
+    matches,
+    missing_titles,
+    run_quality_eval,
+    score_answer,
+    score_draft,
+    score_row,
+    shows_figure,
 )
 from assistant.readers import read_records
 from assistant.store import bundled_corpus
@@ -131,7 +146,7 @@ def _row_label(corpus: dict[str, str]) -> CompareLabel:
 
 
 def test_a_row_built_from_the_papers_own_claims_is_fully_right(corpus) -> None:
-    s = lambda i: sentence(corpus, BATCH, i)  # noqa: E731
+    s = lambda i: sentence(corpus, BATCH, i)
     got = score_row(_row_label(corpus), task=s(1), approach="EQSPEC and EXSPEC, which maintains a sliding pool",
                     results=["our approach achieves up to 3times throughput improvement at batch size 8"],
                     efficiency=["Our method requires no custom kernels"])
