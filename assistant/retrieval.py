@@ -41,17 +41,6 @@ class Candidate:
     chunk_id: str = ""  # the paper's best-matching passage
 
 
-def _chroma_where(filters: Filters | None, scope: dict | None = None) -> dict | None:
-    clauses: list[dict] = [scope] if scope else []
-    if filters is not None and filters.year_min is not None:
-        clauses.append({"year": {"$gte": filters.year_min}})
-    if filters is not None and filters.year_max is not None:
-        clauses.append({"year": {"$lte": filters.year_max}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
 def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
     index = store.lexical
     scores = index.scores(query)
@@ -69,12 +58,11 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
     with ThreadPoolExecutor(max_workers=1) as side:
         vector = side.submit(store.query_vector, core_query(query))
         index = store.vectors
-        hits = index.query(vector.result(), pool, where=_chroma_where(filters))
-    scope = store.dense_scope()
-    if scope is not None and hits and store.catalogue.share_known({h.paper_id for h in hits}) < CROWDED:
+        hits = index.query(vector.result(), pool, filters=filters)
+    if store.shared_writer and hits and store.catalogue.share_known({h.paper_id for h in hits}) < CROWDED:
         # A writer on a shared server whose pool is mostly other users' papers: ask again, limited to its own
         # files (a filtered query costs Chroma 3-5x more, so only when it matters).
-        hits = index.query(vector.result(), pool, where=_chroma_where(filters, scope))
+        hits = index.query(vector.result(), pool, filters=filters, own_only=True)
     if not hits:
         return {}
     best, floor = hits[0].similarity, hits[-1].similarity

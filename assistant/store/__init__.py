@@ -120,13 +120,10 @@ class Store:
             self.catalogue.set_meta("writer", tag)
         return tag
 
-    def dense_scope(self) -> dict | None:
-        """A Chroma ``where`` that keeps a writer's vector searches on a shared server to its own chunks, so
-        other users' papers cannot crowd its own out of the nearest-passage pool (readers mirror the whole
-        collection and need none)."""
-        if not self.settings.chroma_url or self.read_only:
-            return None
-        return {"writer": self.writer}
+    @property
+    def shared_writer(self) -> bool:
+        """A writer on a shared server (its searches can be limited to its own vectors)."""
+        return bool(self.settings.chroma_url) and not self.read_only
 
     @property
     def read_only(self) -> bool:

@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ..errors import StoreError
+from ..models import Filters
 
 ADD_BATCH = 2000
 
@@ -60,6 +61,18 @@ def open_client(chroma_path: Path, chroma_url: str | None):  # type: ignore[no-u
     except Exception as exc:  # chromadb raises bare Exceptions for connection problems
         where = chroma_url or chroma_path
         raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+def _where(filters: Filters | None, scope: dict | None = None) -> dict | None:
+    """The Chroma ``where`` for a search: the years of ``filters`` (chunks carry the paper's year) and a scope."""
+    clauses: list[dict] = [scope] if scope else []
+    if filters is not None and filters.year_min is not None:
+        clauses.append({"year": {"$gte": filters.year_min}})
+    if filters is not None and filters.year_max is not None:
+        clauses.append({"year": {"$lte": filters.year_max}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def chunk_number(chunk_id: str) -> int:
@@ -253,12 +266,15 @@ class VectorIndex:
             yield from zip(got["ids"], values if values is not None else [{}] * len(got["ids"]))
             offset += len(got["ids"])
 
-    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[ChunkHit]:
-        """Nearest passages, best first. Only ids and distances are fetched (the paper id is in the
-        chunk id): asking Chroma for metadata too makes a 200-result query about 5x slower.
-        Chroma returns fewer than ``n`` when the collection is smaller."""
+    def query(self, vector: np.ndarray, n: int, filters: Filters | None = None,
+              own_only: bool = False) -> list[ChunkHit]:
+        """Nearest passages, best first, within the year range of ``filters`` (the other filters are applied to
+        papers by retrieval) and, with ``own_only``, among this writer's chunks. Only ids and distances are
+        fetched (the paper id is in the chunk id): asking Chroma for metadata too makes a 200-result query
+        about 5x slower. Chroma returns fewer than ``n`` when the collection is smaller."""
+        where = _where(filters, {"writer": self.writer} if own_only and self.writer else None)
         try:
-            res = self._col.query(query_embeddings=vector.reshape(1, -1), n_results=n, where=where or None,
+            res = self._col.query(query_embeddings=vector.reshape(1, -1), n_results=n, where=where,
                                   include=["distances"])
         except Exception as exc:
             raise StoreError(f"vector search failed: {exc}") from exc
