@@ -19,6 +19,9 @@ sections of :class:`Settings`::
     [retrieval]
     dense_weight = 0.6
 
+    [tui.keymap]
+    toggle_panel = "f2"                      # binding id = keys
+
 Every field can also be set as ``LITREVIEW_<SECTION>__<FIELD>`` (``LITREVIEW_STORE__INGEST_BATCH=200``);
 the common ones keep their short names (:data:`SHORT_ENV`). A misspelt key, a value of the wrong type
 or out of range is a :class:`~assistant.errors.ConfigError` naming the key and where it came from; zero
@@ -58,7 +61,7 @@ SHORT_KEYS = {"chroma_url": ("store", "chroma_url"), "read_only": ("store", "rea
               "embedding": ("store", "embedding"), "ingest_batch": ("store", "ingest_batch"),
               "llm_model": ("llm", "model"), "llm_timeout": ("llm", "timeout"),
               "llm_max_retries": ("llm", "max_retries"), "openai_base_url": ("llm", "base_url")}
-SECTIONS = ("llm", "store", "retrieval")
+SECTIONS = ("llm", "store", "retrieval", "tui")
 
 
 def default_home() -> Path:
@@ -104,6 +107,13 @@ class RetrievalSettings(_Section):
                                             "swept over 0.4-0.8 on evals/sets (all-MiniLM-L6-v2 int8)")
     dense_pool: int = Field(200, ge=1, le=10_000, description="nearest passages fetched from Chroma per query")
     lexical_pool: int = Field(100, ge=1, le=10_000, description="best BM25 papers fused per query")
+
+
+class TuiSettings(_Section):
+    """The chat app (``litreview chat``)."""
+
+    keymap: dict[str, str] = Field(default_factory=dict,
+                                   description="binding id -> keys, e.g. toggle_panel = \"f2\" (ids: /help in chat)")
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -160,6 +170,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    tui: TuiSettings = TuiSettings()
     openai_api_key: str | None = Field(None, repr=False, description="from OPENAI_API_KEY only; never printed")
 
     @model_validator(mode="before")

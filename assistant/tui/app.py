@@ -1,146 +1,88 @@
-"""The litreview terminal app: a conversation over the paper store.
+"""The litreview terminal app: what is shared by every screen, and the chat screen it opens on.
 
-Layout: transcript (questions, streamed answers, result tables) and the prompt on
-the left, the current answer's sources on the right, a status bar and the key
-bindings at the bottom. Slash commands live in :mod:`.commands`; the app implements
-the command API they call (``say``, ``run_background``, ``set_filters``, ...).
-
-:class:`LitreviewApp` holds the state, the layout, the key bindings and the input;
-the rest of its behaviour is in mixins, one module each:
+:class:`LitreviewApp` holds the store, the settings, the saved conversations (one SQLite file) and
+the key bindings (with the user's keymap applied); the conversation and everything done in it live
+on :class:`~.chat.ChatScreen`. Over it open the paper viewer and the conversations list
+(:mod:`.screens`) and the command palette (:mod:`.palette`).
 
 =======================  =====================================================================
-:mod:`.answering`        a question: retrieval and generation in a worker, the answer streamed
-:mod:`.papers`           search results, the paper list, the sources panel, papers, citations
-:mod:`.conversations`    saving, starting, reopening and exporting conversations
-:mod:`.status`           the status bar: engine, filters, session usage
-:mod:`.workers`          thread workers (``run_background``) and the store lock
+:mod:`.chat`             the chat screen: transcript, prompt, sources panel, status bar
+:mod:`.answering`        an answer written in a thread worker, its tokens posted as events
+:mod:`.commands`         slash commands (a registry) and the context they run in
+:mod:`.review_commands`  /compare and /draft
+:mod:`.keymap`           binding ids, the ``[tui] keymap`` of the settings file, the keys help
 :mod:`.terminal`         the terminal driver: quit when the terminal goes away
 =======================  =====================================================================
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from textual.app import App
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header
 
+from ..conversations.history import History
 from ..errors import LitreviewError
-from ..models import Filters
-from ..retrieval import search
 from ..settings import Settings
 from . import review_commands  # noqa: F401  (registers /compare and /draft)
-from .answering import AnsweringMixin, Generation
-from .commands import REGISTRY, is_command
-from .conversations import ConversationsMixin
-from .history import History
+from .chat import ChatScreen
+from .keymap import APP_BINDINGS, CHAT_BINDINGS, keys_for, keys_help, read_keymap
 from .palette import LitreviewCommands
-from .papers import PapersMixin
-from .session import InputHistory, Message, Source
-from .status import StatusMixin
 from .terminal import TerminalLost, driver_class
-from .widgets import CommandSuggester, InfoMessage, PromptInput, SourcesPanel, StatusBar
-from .workers import StoreView, WorkersMixin
 
 
-class LitreviewApp(AnsweringMixin, PapersMixin, ConversationsMixin, StatusMixin, WorkersMixin, App[None]):
+class LitreviewApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "litreview"
     COMMANDS = App.COMMANDS | {LitreviewCommands}
-    BINDINGS = [
-        Binding("escape", "stop", "Stop answer"),
-        Binding("ctrl+g", "cite", "Citations"),
-        Binding("ctrl+s", "toggle_sources", "Sources"),
-        Binding("ctrl+o", "conversations", "Conversations"),
-        Binding("ctrl+n", "new_conversation", "New"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-    ]
+    BINDINGS = APP_BINDINGS
 
     def __init__(self, store: Any, settings: Settings | None = None, *, engine: str = "auto",
                  warm_up: bool = True) -> None:
+        """Raises :class:`~assistant.errors.ConfigError` for a keymap naming an unknown binding."""
         super().__init__()
         self.settings = settings or store.settings
         self.store = store
-        self.store_view = StoreView(store, self.settings)
-        self.engine = engine  # "auto" | "offline" | "llm"
-        self.filters = Filters()
-        self.last_draft: Any = None  # the result of the last /draft, for /export
+        self.keymap = read_keymap(self.settings)
+        self.history_error: str | None = None
         self.history: History | None = None
-        self.conversation_id: int | None = None
-        self.conversation_title = ""
-        self.messages: list[Message] = []
-        self.current_answer: Message | None = None
-        self.panel_sources: list[Source] = []
-        self.panel_context: Message | str | None = None
-        self.generation: Generation | None = None
-        self.input_history = InputHistory()
-        self.session_tokens = 0
-        self.session_cost = 0.0
-        self.tokens_estimated = False
-        self.paper_count = 0
-        self.warm_up = warm_up
-        self.timings: list[dict[str, float]] = []  # per answer: seconds to first token and to the end
-
-    # -- layout -------------------------------------------------------------------------------------
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Header()
-        with Horizontal(id="main"):
-            with Vertical(id="chat"):
-                yield VerticalScroll(id="transcript")
-                yield PromptInput(self.input_history, id="prompt",
-                                  placeholder="Ask about the papers, or /help for commands",
-                                  suggester=CommandSuggester(REGISTRY.suggestions))
-            yield SourcesPanel(id="sources")
-        yield StatusBar(id="status")
-        yield Footer()
-
-    @property
-    def transcript(self) -> VerticalScroll:
-        return self.query_one("#transcript", VerticalScroll)
-
-    @property
-    def prompt(self) -> PromptInput:
-        return self.query_one("#prompt", PromptInput)
-
-    @property
-    def sources_panel(self) -> SourcesPanel:
-        return self.query_one("#sources", SourcesPanel)
-
-    # -- lifecycle ----------------------------------------------------------------------------------
-    async def on_mount(self) -> None:
         try:
             self.history = History.in_home(self.settings.home, redact=[self.settings.openai_api_key])
         except LitreviewError as exc:
-            self.notify(f"conversations will not be saved: {exc}", severity="error")
-        self.paper_count = len(self.store)
-        self.sub_title = "new conversation"
-        self.transcript.anchor()
-        await self._welcome()
-        self.update_status()
-        self.prompt.focus()
-        if self.warm_up:
-            self.run_background(self._warm_up, lambda _: None)
+            self.history_error = str(exc)
+        self._engine = engine
+        self._warm_up = warm_up
+        self.set_keymap(self.keymap)
 
-    def _warm_up(self) -> None:
-        """Load the embedding model, vectors and lexical index (and the LLM client library, when an
-        LLM will answer) before the first question needs them."""
-        search(self.store_view, "warm up", k=1)
-        if self.engine != "offline" and self.settings.llm_configured:
-            from ..engines.llm import LLMClient
+    def get_default_screen(self) -> ChatScreen:
+        return ChatScreen(self.store, self.settings, self.history, engine=self._engine, warm_up=self._warm_up)
 
-            LLMClient(self.settings)  # imports langchain/openai; sends nothing
+    @property
+    def chat(self) -> ChatScreen:
+        """The chat screen (the app's default screen)."""
+        return next(s for s in self.screen_stack if isinstance(s, ChatScreen))
 
-    async def _welcome(self) -> None:
-        await self.transcript.mount(InfoMessage(
-            f"Ask a question about the **{self.paper_count} papers** in the store. Answers cite papers as "
-            "[n]: click a marker, use `/cite N` or ctrl+g to read the supporting sentence. `/help` lists commands."))
+    @property
+    def generation(self) -> Any:
+        """The answer being written in the chat, if any."""
+        return self.chat.generation
+
+    @property
+    def prompt(self) -> Any:
+        """The chat's question box."""
+        return self.chat.prompt
+
+    def on_mount(self) -> None:
+        if self.history_error:
+            self.notify(f"conversations will not be saved: {self.history_error}", severity="error")
 
     def on_unmount(self) -> None:
-        if self.generation is not None:
-            self.generation.stop.set()
+        try:
+            gen = self.chat.generation
+        except StopIteration:
+            gen = None
+        if gen is not None:
+            gen.stop.set()
         if self.history is not None:
             self.history.close()
 
@@ -153,15 +95,17 @@ class LitreviewApp(AnsweringMixin, PapersMixin, ConversationsMixin, StatusMixin,
         self.exit()
 
     # -- keys ---------------------------------------------------------------------------------------
-    def keys_help(self) -> str:
-        return ("Keys: **enter** ask · **↑/↓** earlier entries · **→** accept completion · **esc** stop an answer · "
-                "**ctrl+g** open citations · **ctrl+s** sources panel · **ctrl+o** conversations · "
-                "**ctrl+n** new conversation · **ctrl+p** command palette · **ctrl+q** quit")
+    def key_for(self, binding_id: str) -> str:
+        """The keys bound to ``binding_id`` now (the keymap applied), as the help writes them."""
+        binding = next(b for b in [*CHAT_BINDINGS, *APP_BINDINGS] if b.id == binding_id)
+        return keys_for(binding, self.keymap)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop":
-            return self.generation is not None
-        return True
+    def keys_help(self) -> str:
+        return keys_help(self.keymap)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field: say how to quit (plain text, not markup)."""
+        self.notify(f"press {self.key_for('quit')} to quit litreview", title="Do you want to quit?")
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -169,37 +113,3 @@ class LitreviewApp(AnsweringMixin, PapersMixin, ConversationsMixin, StatusMixin,
         if timeout is None and severity == "error":
             timeout = 10
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
-
-    # -- transcript and prompt ----------------------------------------------------------------------
-    def say(self, markdown: str) -> None:
-        self.transcript.mount(InfoMessage(markdown))
-        self.transcript.scroll_end(animate=False)
-
-    def prefill(self, text: str) -> None:
-        self.prompt.value = text
-        self.prompt.cursor_position = len(text)
-        self.prompt.focus()
-
-    # -- input --------------------------------------------------------------------------------------
-    async def on_input_submitted(self, event: PromptInput.Submitted) -> None:
-        if event.input.id != "prompt":
-            return
-        text = event.value.strip()
-        event.input.value = ""
-        if not text:
-            return
-        self.input_history.add(text)
-        if is_command(text):
-            await self.run_command_line(text)
-        else:
-            await self.ask_question(text)
-
-    async def run_command_line(self, line: str) -> None:
-        """Parse and run one slash command; a LitreviewError becomes a notification."""
-        try:
-            command, args = REGISTRY.parse(line)
-            result = command.handler(self, args)
-            if inspect.isawaitable(result):
-                await result
-        except LitreviewError as exc:
-            self.notify(str(exc), severity="error")

@@ -1,43 +1,70 @@
-"""Slash commands: parsing and a registry that others can extend.
+"""Slash commands: parsing, a registry that others can extend, and the built-in commands.
 
-Each command is a name, a help line, a usage string and a handler
-``handler(app, args) -> None | Awaitable[None]`` (``args`` is the text after the
-name). Handlers talk to the app only through its command API, so a new command
-never needs to know the widget tree:
+Each command is a name, a help line, a usage string and a handler ``handler(chat, args)``
+returning ``None`` or an awaitable (``args`` is the text after the name). ``chat`` is a
+:class:`CommandContext`: the few things a command may use, never the widget tree. The chat
+screen (:class:`~.chat.ChatScreen`) is one; a test can pass any object with these members.
 
-=============================================  ==================================================
-``app.store`` / ``app.settings``               the paper store and current settings
-``app.filters`` / ``app.set_filters(f)``       metadata filters applied to ask and search
-``app.say(markdown)``                          an informational message in the transcript
-``app.notify(text, severity=...)``             a toast (errors: ``severity="error"``)
-``app.run_background(fn, on_done)``            ``fn()`` in a thread worker, ``on_done(result)`` back
-                                               in the UI; a LitreviewError becomes a notification
-``app.show_sources(sources, context)``         fill the sources panel
-``app.ask_question(text)``                     ask like typing a question
-=============================================  ==================================================
-
-Adding a command (e.g. ``/compare``)::
+Adding a command::
 
     from assistant.tui.commands import REGISTRY, CommandError
 
-    @REGISTRY.command("compare", "compare two papers' abstracts", usage="/compare A vs B")
-    def compare(app, args):
-        ...
+    @REGISTRY.command("stats", "count the papers", usage="/stats")
+    def stats(chat, args):
+        chat.say(f"{len(chat.store)} papers")
 
 No textual import here: the parsing is unit-testable on its own.
 """
 
 from __future__ import annotations
 
+import difflib
 import shlex
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
+from ..conversations.current import CurrentConversation
+from ..conversations.messages import Message, Source, is_command  # noqa: F401  (is_command: for the screen)
 from ..errors import LitreviewError
 from ..models import Filters
 
 Handler = Callable[[Any, str], "Awaitable[None] | None"]
+
+
+class CommandContext(Protocol):
+    """What a slash command may use."""
+
+    store: Any  # the paper store (read it in ``run_background``)
+    store_view: Any  # the store with the chat's settings, as the core's functions take it
+    settings: Any
+    filters: Filters
+    engine: str  # "auto" | "offline" | "llm"
+    conversation: CurrentConversation
+
+    @property
+    def current_answer(self) -> Message | None: ...
+    def say(self, markdown: str) -> None: ...
+    def notify(self, message: str, *, severity: str = "information") -> None: ...
+    def run_background(self, fn: Callable[[], Any], on_done: Callable[[Any], Any],
+                       progress: str | None = None) -> None: ...
+    def show_sources(self, sources: Sequence[Source], context: Message | str | None,
+                     title: str = "Sources") -> None: ...
+    def record(self, command: str, reply: Message) -> Awaitable[None]: ...
+    def ask_question(self, question: str, engine: str | None = None) -> Awaitable[None]: ...
+    def set_filters(self, filters: Filters) -> None: ...
+    def set_engine(self, engine: str, model: str | None = None) -> None: ...
+    def run_search(self, query: str) -> None: ...
+    def list_papers(self, limit: int | None) -> None: ...
+    def new_conversation(self) -> Awaitable[None]: ...
+    def export(self, path: str, force: bool = False) -> Any: ...
+    def open_citation(self, n: int) -> Any: ...
+    def open_conversations(self, query: str = "") -> None: ...
+    def panel_source(self, n: int) -> Source: ...
+    def copy(self, text: str, what: str) -> None: ...
+    def open_link(self, url: str) -> None: ...
+    def keys_help(self) -> str: ...
+    def quit(self) -> None: ...
 
 
 class CommandError(LitreviewError):
@@ -84,6 +111,14 @@ class Registry:
     def __iter__(self) -> Iterator[Command]:
         return iter(self.commands.values())
 
+    def closest(self, name: str) -> str | None:
+        """The command a mistyped name most likely meant (``/hlep`` -> ``help``)."""
+        names = [*self.commands, *self.aliases]
+        match = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.6)
+        if not match:
+            match = [n for n in names if n.startswith(name.lower()[:3])] if len(name) >= 3 else []
+        return self.aliases.get(match[0], match[0]) if match else None
+
     def parse(self, line: str) -> tuple[Command, str]:
         """``"/search foo bar"`` -> (the search command, ``"foo bar"``)."""
         text = line.strip()
@@ -92,7 +127,9 @@ class Registry:
         name, _, args = text[1:].partition(" ")
         command = self.get(name)
         if command is None:
-            raise CommandError(f"unknown command /{name}; /help lists the commands")
+            guess = self.closest(name)
+            hint = f"did you mean /{guess}? " if guess else ""
+            raise CommandError(f"unknown command /{name}; {hint}/help lists the commands")
         args = args.strip()
         if command.needs_args and not args:
             raise CommandError(f"usage: {command.signature}")
@@ -111,8 +148,6 @@ class Registry:
         return "\n".join(f"- `{c.signature}`: {c.help}" for c in self)
 
 
-def is_command(text: str) -> bool:
-    return text.lstrip().startswith("/")
 
 
 # -- argument parsers ------------------------------------------------------------------------------
@@ -175,6 +210,13 @@ def parse_cite(args: str) -> int:
     return int(value)
 
 
+def parse_number(args: str, usage: str) -> int:
+    value = args.strip().strip("[]")
+    if not value.isdigit() or int(value) < 1:
+        raise CommandError(f"usage: {usage}, where N is a number like 1 (not {args!r})")
+    return int(value)
+
+
 def parse_export(args: str) -> tuple[str, bool]:
     try:
         words = shlex.split(args)
@@ -183,7 +225,7 @@ def parse_export(args: str) -> tuple[str, bool]:
     force = "--force" in words
     paths = [w for w in words if w != "--force"]
     if len(paths) != 1:
-        raise CommandError("usage: /export PATH.md [--force]")
+        raise CommandError("usage: /export PATH.md|PATH.json [--force]")
     return paths[0], force
 
 
@@ -204,65 +246,146 @@ REGISTRY = Registry()
 
 @REGISTRY.command("search", "find papers by description; results fill the sources panel",
                   usage="/search QUERY", needs_args=True)
-def _search(app: Any, args: str) -> None:
-    app.run_search(args)
+def _search(chat: CommandContext, args: str) -> None:
+    chat.run_search(args)
 
 
 @REGISTRY.command("papers", "list the stored papers (first 100 unless N or `all`)", usage="/papers [N|all]")
-def _papers(app: Any, args: str) -> None:
-    app.list_papers(parse_limit(args))
+def _papers(chat: CommandContext, args: str) -> None:
+    chat.list_papers(parse_limit(args))
 
 
 @REGISTRY.command("filter", "restrict answers and searches: year=2023 or 2022-2024, source=, venue=, "
                   "category=; `key=` drops one; `clear` drops all; no argument shows them",
                   usage="/filter year=FROM-TO source=NAME | clear", completions=("/filter clear", "/filter year="))
-def _filter(app: Any, args: str) -> None:
+def _filter(chat: CommandContext, args: str) -> None:
     if not args.strip():
-        app.say(f"Filters: **{describe_filters(app.filters)}**")
+        chat.say(f"Filters: **{describe_filters(chat.filters)}**")
         return
-    app.set_filters(parse_filters(args, app.filters))
+    chat.set_filters(parse_filters(args, chat.filters))
 
 
 @REGISTRY.command("model", "answer with the offline engine, the configured LLM, or the LLM model NAME",
                   usage="/model offline|llm|NAME", needs_args=True,
                   completions=("/model offline", "/model llm", "/model auto"))
-def _model(app: Any, args: str) -> None:
+def _model(chat: CommandContext, args: str) -> None:
     choice = args.strip()
     if choice.lower() in ("offline", "llm", "auto"):
-        app.set_engine(choice.lower())
+        chat.set_engine(choice.lower())
     else:
-        app.set_engine("llm", model=choice)
+        chat.set_engine("llm", model=choice)
+
+
+@REGISTRY.command("retry", "write the last answer again with the other engine (or the one named)",
+                  usage="/retry [offline|llm]", completions=("/retry offline", "/retry llm"))
+def _retry(chat: CommandContext, args: str) -> Awaitable[None]:
+    last = next((m for m in reversed(chat.conversation.messages) if m.is_answer), None)
+    if last is None:
+        raise CommandError("nothing to retry yet: ask a question first")
+    choice = args.strip().lower()
+    if choice and choice not in ("offline", "llm"):
+        raise CommandError(f"usage: /retry [offline|llm], not {args!r}")
+    engine = choice or ("offline" if last.engine.startswith("llm") else "llm")
+    if engine == "llm" and not chat.settings.llm_configured:
+        raise CommandError("no LLM is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
+    return chat.ask_question(last.question, engine=engine)
 
 
 @REGISTRY.command("new", "start a new conversation (the current one stays saved)")
-def _new(app: Any, args: str) -> Awaitable[None] | None:
-    return app.new_conversation()
+def _new(chat: CommandContext, args: str) -> Awaitable[None]:
+    return chat.new_conversation()
 
 
-@REGISTRY.command("export", "write this conversation to Markdown with a references list; "
-                  "--force overwrites an existing file", usage="/export PATH.md [--force]", needs_args=True)
-def _export(app: Any, args: str) -> None:
+@REGISTRY.command("export", "write this conversation (answers, tables and drafts in it) to Markdown, or to JSON "
+                  "for a .json name; --force overwrites an existing file", usage="/export PATH.md|PATH.json [--force]",
+                  needs_args=True)
+def _export(chat: CommandContext, args: str) -> None:
     path, force = parse_export(args)
-    app.export_conversation(path, force=force)
+    chat.export(path, force=force)
 
 
 @REGISTRY.command("cite", "open paper [N] of the current answer, its supporting sentence highlighted",
                   usage="/cite N", needs_args=True)
-def _cite(app: Any, args: str) -> None:
-    app.open_citation(parse_cite(args))
+def _cite(chat: CommandContext, args: str) -> None:
+    chat.open_citation(parse_cite(args))
 
 
-@REGISTRY.command("history", "list saved conversations to reopen, rename or delete (ctrl+o)",
-                  aliases=("conversations",))
-def _history(app: Any, args: str) -> None:
-    app.action_conversations()
+@REGISTRY.command("copy", "copy to the clipboard: the answer as Markdown with its references; `bib N`: paper "
+                  "[N]'s BibTeX; `table [N]`: the last reply's (Nth) table as CSV",
+                  usage="/copy [bib N | table [N]]", completions=("/copy bib ", "/copy table"))
+def _copy(chat: CommandContext, args: str) -> None:
+    from .clipboard import copy_command
+
+    copy_command(chat, args)
+
+
+@REGISTRY.command("open", "open paper [N] of the sources panel in the browser (DOI, URL or arXiv page)",
+                  usage="/open N", needs_args=True)
+def _open(chat: CommandContext, args: str) -> None:
+    from .clipboard import paper_url
+
+    source = chat.panel_source(parse_number(args, "/open N"))
+    paper = chat.store.get(source.paper_id)
+    url = paper_url(paper) if paper else None
+    if url is None:
+        raise CommandError(f"[{source.n}] {source.title} has no DOI, URL or arXiv id to open")
+    chat.open_link(url)
+
+
+@REGISTRY.command("pin", "add paper [N] of the sources panel to the shortlist (`/compare` alone compares it)",
+                  usage="/pin N", needs_args=True)
+def _pin(chat: CommandContext, args: str) -> None:
+    source = chat.panel_source(parse_number(args, "/pin N"))
+    added = chat.conversation.pin(source)
+    chat.notify(f"{'pinned' if added else 'already pinned'}: {source.title} "
+                f"({len(chat.conversation.pinned)} on the shortlist)")
+
+
+@REGISTRY.command("exclude", "leave paper [N] of the sources panel out of the next comparisons and drafts",
+                  usage="/exclude N", needs_args=True)
+def _exclude(chat: CommandContext, args: str) -> None:
+    source = chat.panel_source(parse_number(args, "/exclude N"))
+    added = chat.conversation.exclude(source)
+    chat.notify(f"{'excluded' if added else 'already excluded'}: {source.title}")
+
+
+@REGISTRY.command("shortlist", "show the pinned and the excluded papers; `clear` empties both",
+                  usage="/shortlist [clear]", completions=("/shortlist clear",))
+def _shortlist(chat: CommandContext, args: str) -> None:
+    conv = chat.conversation
+    if args.strip().lower() == "clear":
+        conv.pinned.clear()
+        conv.excluded.clear()
+        chat.notify("the shortlist and the exclusions are empty")
+        return
+    if args.strip():
+        raise CommandError(f"usage: /shortlist [clear], not {args!r}")
+    if not conv.pinned and not conv.excluded:
+        chat.say("The shortlist is empty: `/pin N` adds paper [N] of the sources panel, `/exclude N` leaves one "
+                 "out of comparisons and drafts.")
+        return
+    pinned = [Source(i, s.paper_id, s.title, s.year, cited=True) for i, s in enumerate(conv.pinned.values(), 1)]
+    lines = ["**Shortlist** (`/compare` alone compares it):" if pinned else "**Shortlist**: empty"]
+    lines += [f"{s.n}. {s.title} ({s.year or 'n.d.'})" for s in pinned]
+    if conv.excluded:
+        lines += ["", "**Excluded** from comparisons and drafts:"]
+        lines += [f"- {s.title} ({s.year or 'n.d.'})" for s in conv.excluded.values()]
+    chat.say("\n".join(lines))
+    if pinned:
+        chat.show_sources(pinned, "/shortlist", title="Shortlist")
+
+
+@REGISTRY.command("history", "saved conversations to reopen, rename or delete (ctrl+o); with QUERY, those that "
+                  "mention it", usage="/history [QUERY]", aliases=("conversations",))
+def _history(chat: CommandContext, args: str) -> None:
+    chat.open_conversations(args.strip())
 
 
 @REGISTRY.command("help", "show the commands and keys")
-def _help(app: Any, args: str) -> None:
-    app.say(REGISTRY.help_markdown() + "\n\n" + app.keys_help())
+def _help(chat: CommandContext, args: str) -> None:
+    chat.say(REGISTRY.help_markdown() + "\n\n" + chat.keys_help())
 
 
 @REGISTRY.command("quit", "leave litreview (ctrl+q)", aliases=("exit",))
-def _quit(app: Any, args: str) -> None:
-    app.exit()
+def _quit(chat: CommandContext, args: str) -> None:
+    chat.quit()

@@ -1,7 +1,8 @@
 """The command palette (ctrl+p): every slash command, plus the current answer's citations.
 
 A command that needs arguments (``/search QUERY``) puts its name in the input for the
-user to finish; the others run at once.
+user to finish; the others run at once. What the palette shows is text, never markup: usage
+strings and help lines hold brackets (``/cite N``: "open paper [N]") that must stay.
 """
 
 from __future__ import annotations
@@ -11,16 +12,35 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from .commands import REGISTRY
 
 if TYPE_CHECKING:
-    from .app import LitreviewApp
+    from .chat import ChatScreen
+
+
+def plain(text: str) -> str:
+    """``text`` as markup that shows it unchanged (the palette parses help lines as markup; Textual's
+    ``escape`` leaves ``[N]`` alone, which the parser then drops)."""
+    return text.replace("[", "\\[")
+
+
+def highlight(matcher: Any, display: str) -> Content:
+    """``display`` with the letters the query matched styled (``Matcher.highlight`` would read
+    ``[N]`` in it as markup and drop it)."""
+    content = Content(display)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, display)
+    style = getattr(matcher, "match_style", None) or getattr(matcher, "_match_style", None) or "reverse"
+    for offset in offsets:
+        if not display[offset].isspace():
+            content = content.stylize(style, offset, offset + 1)
+    return content
 
 
 class LitreviewCommands(Provider):
     def entries(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app: LitreviewApp = self.app  # type: ignore[assignment]
+        app: ChatScreen = self.app.chat  # type: ignore[attr-defined]
         out: list[tuple[str, str, Callable[[], Any]]] = []
         for command in REGISTRY:
             action = partial(app.prefill, f"/{command.name} ") if command.needs_args else \
@@ -38,11 +58,11 @@ class LitreviewCommands(Provider):
 
     async def discover(self) -> Hits:
         for display, help_text, action in self.entries():
-            yield DiscoveryHit(display, action, help=help_text)
+            yield DiscoveryHit(Content(display), action, text=display, help=plain(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for display, help_text, action in self.entries():
             score = max(matcher.match(display), matcher.match(display.lstrip("/")))
             if score > 0:
-                yield Hit(score, matcher.highlight(display), action, text=display, help=help_text)
+                yield Hit(score, highlight(matcher, display), action, text=display, help=plain(help_text))

@@ -1,72 +1,84 @@
-"""`/compare` and `/draft` in the chat, plus exporting the last draft.
+"""`/compare` and `/draft` in the chat.
 
-The work runs in a background worker (``app.run_background``); the result is
-shown in the transcript as Markdown and its papers fill the sources panel. The
-last draft is kept on the app so ``/export PATH.md`` can write it together
-with a BibTeX file beside it.
+The work runs in a background worker (``chat.run_background``) while a progress line says so; the
+result is a reply in the conversation (its tables laid out to fit, see :class:`~.widgets.TableView`),
+saved with it, and its papers fill the sources panel. Papers excluded with ``/exclude N`` are left
+out; ``/compare`` with no query compares the shortlist (``/pin N``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from ..conversations.messages import Message, Source
+from ..models import Citation
 from ..review.compare import compare
 from ..review.draft import draft
-from ..review.export import check_destination, comparison_to_markdown, draft_to_markdown, to_bibtex, write_output
-from .commands import REGISTRY
-from .session import Message, Source
+from ..review.export import comparison_to_markdown, draft_to_markdown
+from .commands import REGISTRY, CommandContext, CommandError
+from .workers import ExcludingView
 
 
-def _remember(app: Any, command: str, markdown: str, sources: list[Source]) -> None:
-    """Save the command and its result in the conversation, so reopening it shows them again."""
-    app._save_message(Message("user", command))
-    reply = Message("assistant", markdown, sources=sources, question=command)
-    app._save_message(reply, app.conversation_id)
-    app.messages.append(reply)
+def _engine(chat: CommandContext) -> str:
+    return chat.engine if chat.engine in ("offline", "llm") else "auto"
 
 
-def _engine(app: Any) -> str:
-    return app.engine if app.engine in ("offline", "llm") else "auto"
+def _view(chat: CommandContext) -> Any:
+    excluded = chat.conversation.excluded
+    return ExcludingView(chat.store_view, set(excluded)) if excluded else chat.store_view
 
 
-@REGISTRY.command("compare", "compare the papers found by QUERY: a table of task, approach, reported figures, "
-                  "efficiency and code, and a cited synthesis", usage="/compare QUERY", needs_args=True)
-def _compare(app: Any, args: str) -> None:
-    app.say(f"Comparing papers on **{args.strip()}** ...")
+def _excluded_note(chat: CommandContext) -> list[str]:
+    n = len(chat.conversation.excluded)
+    return [f"{n} excluded paper{'s' if n > 1 else ''} left out (/shortlist lists them)"] if n else []
 
-    def show(result: Any) -> None:
-        markdown = comparison_to_markdown(result)
+
+@REGISTRY.command("compare", "compare the papers found by QUERY (or, alone, the shortlist): a table of task, "
+                  "approach, reported figures, efficiency and code, and a cited synthesis",
+                  usage="/compare [QUERY]")
+def _compare(chat: CommandContext, args: str) -> None:
+    query = " ".join(args.split())
+    pinned = list(chat.conversation.pinned)
+    if not query and not pinned:
+        raise CommandError("usage: /compare QUERY (or /pin N some papers, then /compare alone)")
+    command = f"/compare {query}".strip()
+    engine = _engine(chat)
+    notes = _excluded_note(chat) if query else []
+
+    def work() -> Any:
+        if query:
+            return compare(_view(chat), query=query, engine=engine)  # type: ignore[arg-type]
+        return compare(chat.store_view, titles=pinned, engine=engine)  # type: ignore[arg-type]
+
+    async def show(result: Any) -> None:
+        markdown = comparison_to_markdown(result, title=None if query else "Comparison: the shortlist")
         sources = [Source(r.n, r.paper_id, r.title, cited=True) for r in result.rows]
-        app.say(markdown)
-        app.show_sources(sources, f"/compare {args.strip()}", title="Compared")
-        _remember(app, f"/compare {args.strip()}", markdown, sources)
+        citations = [Citation(r.n, r.paper_id, r.title) for r in result.rows]
+        reply = Message("assistant", markdown, sources=sources, citations=citations, engine=result.engine,
+                        notes=notes, question=command, kind="compare")
+        await chat.record(command, reply)
+        chat.show_sources(sources, reply, title="Compared")
 
-    app.run_background(lambda: compare(app.store_view, query=args, engine=_engine(app)), show)
+    what = f"**{query}**" if query else f"the {len(pinned)} shortlisted papers"
+    chat.run_background(work, show, progress=f"Comparing papers on {what}…" if query else f"Comparing {what}…")
 
 
 @REGISTRY.command("draft", "write a review draft on TOPIC (themes, cited sections, references); "
-                  "`/export PATH.md` then saves it with a .bib beside it", usage="/draft TOPIC", needs_args=True)
-def _draft(app: Any, args: str) -> None:
-    app.say(f"Drafting a review of **{args.strip()}** (gathering papers, finding themes, writing sections) ...")
+                  "`/export PATH.md` saves the conversation with it", usage="/draft TOPIC", needs_args=True)
+def _draft(chat: CommandContext, args: str) -> None:
+    topic = " ".join(args.split())
+    command = f"/draft {topic}"
+    engine = _engine(chat)
+    notes = _excluded_note(chat)
 
-    def show(result: Any) -> None:
-        app.last_draft = result
+    async def show(result: Any) -> None:
         markdown = draft_to_markdown(result)
         sources = [Source(r.n, r.paper.paper_id, r.paper.title, r.paper.year, cited=True) for r in result.references]
-        app.say(markdown + "\n\n_Save it with `/export review.md` (writes review.bib too)._")
-        app.show_sources(sources, f"/draft {args.strip()}", title="References")
-        _remember(app, f"/draft {args.strip()}", markdown, sources)
+        reply = Message("assistant", markdown, sources=sources, engine=result.engine, notes=notes + list(result.notes),
+                        question=command, kind="draft")
+        await chat.record(command, reply)
+        chat.show_sources(sources, reply, title="References")
 
-    app.run_background(lambda: draft(app.store_view, args, engine=_engine(app)), show)
-
-
-def export_draft(app: Any, path: str, force: bool = False) -> Path:
-    """Write the last draft to ``path`` and its references to the same name with ``.bib``."""
-    target, bib = Path(path), Path(path).with_suffix(".bib")
-    check_destination(target, force)
-    check_destination(bib, force)
-    write_output(target, draft_to_markdown(app.last_draft), force=force)
-    write_output(bib, to_bibtex(app.last_draft.references), force=force)
-    app.notify(f"exported the draft to {target} and {bib}")
-    return target
+    chat.run_background(lambda: draft(_view(chat), topic, engine=engine), show,  # type: ignore[arg-type]
+                        progress=f"Drafting a review of {topic} (gathering papers, finding themes, writing "
+                                 "sections)…")

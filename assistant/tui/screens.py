@@ -1,4 +1,4 @@
-"""Screens over the main one: a paper's abstract, and the saved conversations."""
+"""Screens over the chat: a paper's abstract, and the saved conversations (searchable)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..conversations.export import paper_bibtex, paper_link
+from ..conversations.history import Conversation, History
 from ..errors import LitreviewError
 from ..models import Paper
-from .history import Conversation, History
+from ..names import display_authors
 
 HIGHLIGHT = "bold #1b1b1b on #e8c547"
 
 
 def paper_meta(paper: Paper, score: float | None = None) -> Text:
-    rows = [("authors", ", ".join(paper.authors)), ("year", paper.year), ("date", paper.date),
+    rows = [("authors", display_authors(paper.authors)), ("year", paper.year), ("date", paper.date),
             ("venue", paper.venue), ("doi", paper.doi), ("arXiv", paper.arxiv_id), ("url", paper.url),
             ("categories", " ".join(paper.categories)), ("source", paper.source), ("id", paper.paper_id)]
     if score is not None:
@@ -45,6 +47,8 @@ class PaperScreen(ModalScreen[tuple[str, int] | None]):
         Binding("escape,q", "close", "Close"),
         Binding("left,p", "step(-1)", "Previous citation"),
         Binding("right,n", "step(1)", "Next citation"),
+        Binding("o", "open_page", "Web page"),
+        Binding("b", "copy_bibtex", "Copy BibTeX"),
     ]
 
     def __init__(self, paper: Paper, *, number: int | None = None, score: float | None = None,
@@ -88,6 +92,9 @@ class PaperScreen(ModalScreen[tuple[str, int] | None]):
         parts = ["esc: close"]
         if any(n is not None for n in self.neighbours):
             parts.append("←/→: previous/next citation")
+        if paper_link(self.paper):
+            parts.append("o: web page")
+        parts.append("b: copy BibTeX")
         if self.highlight:
             parts.append("highlighted: the supporting sentence")
         return " · ".join(parts)
@@ -99,6 +106,19 @@ class PaperScreen(ModalScreen[tuple[str, int] | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_open_page(self) -> None:
+        url = paper_link(self.paper)
+        if url is None:
+            self.app.notify("this paper has no DOI, URL or arXiv id to open", severity="warning")
+            return
+        self.app.open_url(url)
+        self.app.notify(f"opening {url}")
+
+    def action_copy_bibtex(self) -> None:
+        text = paper_bibtex(self.paper)
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"copied the BibTeX entry of {self.paper.title}")
 
     def action_step(self, direction: int) -> None:
         target = self.neighbours[0 if direction < 0 else 1]
@@ -114,50 +134,78 @@ def _when(stamp: str) -> str:
 
 
 class ConversationsScreen(ModalScreen[int | None]):
-    """Saved conversations, newest first: enter reopens, r renames, d (twice) deletes."""
+    """Saved conversations, newest first: enter reopens, r renames, d (twice) deletes, / searches.
+
+    The search field keeps the conversations whose title or messages hold every word typed, each
+    shown with its first matching line."""
 
     BINDINGS = [
         Binding("escape,ctrl+o", "close", "Close"),
         Binding("r", "rename", "Rename"),
         Binding("d", "delete", "Delete"),
+        Binding("slash", "search", "Search"),
     ]
 
-    def __init__(self, history: History, current: int | None = None) -> None:
+    def __init__(self, history: History, current: int | None = None, query: str = "") -> None:
         super().__init__()
         self.history = history
         self.current = current
+        self.query_text = query
         self.conversations: list[Conversation] = []
+        self.snippets: dict[int, str] = {}
         self._confirm_delete: int | None = None
         self.deleted: list[int] = []
 
     def compose(self):  # type: ignore[no-untyped-def]
         with Vertical(id="conv-dialog") as dialog:
             dialog.border_title = "Conversations"
+            yield Input(self.query_text, placeholder="search conversations (/), enter: go to the list",
+                        id="conv-search")
             yield OptionList(id="conv-list")
             yield Input(placeholder="new title, enter to save, esc to cancel", id="conv-rename")
-            yield Static("enter: open · r: rename · d d: delete · esc: close", id="conv-hint")
+            yield Static("enter: open · r: rename · d d: delete · /: search · esc: close", id="conv-hint",
+                         markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#conv-rename", Input).display = False
         self.reload()
         self.query_one("#conv-list", OptionList).focus()
 
+    def action_search(self) -> None:
+        self.query_one("#conv-search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "conv-search":
+            event.stop()
+            self.query_text = event.value
+            self.reload()
+
     def reload(self, keep: int | None = None) -> None:
         options = self.query_one("#conv-list", OptionList)
+        self.snippets = {}
         try:
-            self.conversations = self.history.list()
+            if self.query_text.strip():
+                found = self.history.search(self.query_text)
+                self.conversations = [f.conversation for f in found]
+                self.snippets = {f.conversation.id: f.snippet for f in found}
+            else:
+                self.conversations = self.history.list()
         except LitreviewError as exc:
             self.notify(str(exc), severity="error")
             self.conversations = []
         options.clear_options()
         if not self.conversations:
-            options.add_option(Option(Text("No saved conversations yet.", style="dim"), disabled=True))
+            empty = f"No saved conversation mentions “{self.query_text.strip()}”." if self.query_text.strip() \
+                else "No saved conversations yet."
+            options.add_option(Option(Text(empty, style="dim"), disabled=True))
             return
         for conv in self.conversations:
             label = Text()
             label.append("● " if conv.id == self.current else "  ", style="bold")
             label.append(conv.title)
             label.append(f"   {_when(conv.updated)} · {conv.messages} messages", style="dim")
+            if self.snippets.get(conv.id):
+                label.append(f"\n    {self.snippets[conv.id]}", style="italic dim")
             options.add_option(Option(label, id=str(conv.id)))
         index = next((i for i, c in enumerate(self.conversations) if c.id == keep), 0)
         options.highlighted = min(index, len(self.conversations) - 1)
@@ -174,8 +222,8 @@ class ConversationsScreen(ModalScreen[int | None]):
         return bool(self.query_one("#conv-rename", Input).display)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("rename", "delete"):
-            return not self.renaming
+        if action in ("rename", "delete", "search"):
+            return not self.renaming and not self.query_one("#conv-search", Input).has_focus
         return True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -186,6 +234,9 @@ class ConversationsScreen(ModalScreen[int | None]):
     def action_close(self) -> None:
         if self.renaming:
             self._end_rename()
+            return
+        if self.query_one("#conv-search", Input).has_focus:
+            self.query_one("#conv-list", OptionList).focus()
             return
         self.dismiss(None)
 
@@ -205,6 +256,9 @@ class ConversationsScreen(ModalScreen[int | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "conv-search":
+            self.query_one("#conv-list", OptionList).focus()
+            return
         conv = self.selected
         if conv is not None and event.value.strip():
             try:

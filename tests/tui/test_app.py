@@ -59,7 +59,7 @@ def test_selecting_a_source_opens_its_abstract(make_app) -> None:
 
     async def scenario(pilot) -> None:
         await submit(pilot, QUESTION)
-        message = app.current_answer
+        message = app.chat.current_answer
         await pilot.press("ctrl+s")  # focus the sources panel
         assert app.focused is app.query_one("#sources-list")
         await pilot.press("down", "enter")
@@ -87,7 +87,7 @@ def test_cite_opens_paper_with_supporting_sentence_highlighted(make_app) -> None
 
     async def scenario(pilot) -> None:
         await submit(pilot, QUESTION)
-        message = app.current_answer
+        message = app.chat.current_answer
         await submit(pilot, "/cite 1")
         screen = app.screen
         assert isinstance(screen, PaperScreen) and screen.number == 1

@@ -69,9 +69,9 @@ def test_escape_stops_generation_and_keeps_what_was_produced(make_app, seeded_st
         assert len(message.text.split()) < len(WORDS)  # stopped early
         assert "(stopped)" in widget.body.source and widget.has_class("stopped")
         assert app.generation is None
-        assert app.session_tokens == 42  # usage is counted even for a stopped answer
+        assert app.chat.session_tokens == 42  # usage is counted even for a stopped answer
         # what was kept is saved and cites normally
-        saved = app.history.messages(app.conversation_id)
+        saved = app.history.messages(app.chat.conversation_id)
         assert [m.role for m in saved] == ["user", "assistant"] and '"partial": true' in saved[1].citations_json
         await submit(pilot, "/cite 1")
         assert isinstance(app.screen, PaperScreen)
@@ -120,7 +120,7 @@ def test_llm_error_is_a_notification_and_the_app_keeps_running(make_app, monkeyp
         assert widget.has_class("error")
         monkeypatch.undo()
         await submit(pilot, QUESTION)  # and the next question works
-        assert len(app.query(AnswerMessage)) == 2 and app.current_answer.cited
+        assert len(app.query(AnswerMessage)) == 2 and app.chat.current_answer.cited
 
     run(app, scenario)
 
@@ -149,8 +149,8 @@ def test_conversation_persists_across_restarts(make_app) -> None:
 
     async def ask_and_quit(pilot) -> None:
         await submit(pilot, QUESTION)
-        state["text"] = first.current_answer.text
-        state["sources"] = first.current_answer.sources
+        state["text"] = first.chat.current_answer.text
+        state["sources"] = first.chat.current_answer.sources
         await pilot.press("ctrl+q")
 
     run(first, ask_and_quit)
@@ -172,14 +172,14 @@ def test_conversation_persists_across_restarts(make_app) -> None:
         [user] = second.query(UserMessage)
         [answer] = second.query(AnswerMessage)
         assert answer.message.text == state["text"] and answer.message.sources == state["sources"]
-        assert second.sub_title == QUESTION and second.conversation_id is not None
+        assert second.sub_title == QUESTION and second.chat.conversation_id is not None
         assert len(second.query_one("#sources-list", OptionList).options) == len(state["sources"])
         await submit(second_pilot := pilot, "/cite 1")
         assert isinstance(second.screen, PaperScreen)
         await second_pilot.press("escape")
         # a follow-up question goes into the same saved conversation
         await submit(pilot, "What is speculative decoding?")
-        assert [m.role for m in second.history.messages(second.conversation_id)] == \
+        assert [m.role for m in second.history.messages(second.chat.conversation_id)] == \
             ["user", "assistant", "user", "assistant"]
 
     run(second, reopen)
@@ -214,7 +214,7 @@ def test_conversations_can_be_renamed_and_deleted(make_app) -> None:
         assert [c.title for c in app.history.list()] == ["Phones"]
         await pilot.press("escape")
         await pilot.pause()
-        assert app.conversation_id is None  # the next question starts a new saved conversation
+        assert app.chat.conversation_id is None  # the next question starts a new saved conversation
         await submit(pilot, "Which methods detect potholes?")
         assert len(app.history.list()) == 2
 
@@ -227,7 +227,7 @@ def test_api_key_is_never_stored(make_app, app_home) -> None:
 
     async def scenario(pilot) -> None:
         await submit(pilot, f"{QUESTION} my key is {secret}")
-        assert app.current_answer is not None
+        assert app.chat.current_answer is not None
 
     run(app, scenario)
     db = app_home / "conversations.sqlite"
@@ -239,8 +239,8 @@ def test_api_key_is_never_stored(make_app, app_home) -> None:
 
 def test_core_does_not_import_textual() -> None:
     code = ("import assistant.store, assistant.engines.answer, assistant.retrieval, assistant.cli\n"
-            "import assistant.tui, assistant.tui.history, assistant.tui.commands, assistant.tui.session\n"
-            "import assistant.tui.export, assistant.tui.citing\n"
+            "import assistant.tui, assistant.tui.history, assistant.tui.commands, assistant.tui.clipboard\n"
+            "import assistant.conversations.export, assistant.conversations.current, assistant.names\n"
             "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -261,7 +261,7 @@ def test_transcript_follows_the_stream_only_when_at_the_bottom(make_app, seeded_
     async def scenario(pilot) -> None:
         for _ in range(3):
             await submit(pilot, "/help")  # enough text to scroll
-        transcript = app.transcript
+        transcript = app.chat.transcript
         await submit(pilot, "Tell me everything", wait=False)
         await pilot.pause(0.4)
         assert transcript.max_scroll_y > 0 and transcript.scroll_y == transcript.max_scroll_y  # following
@@ -293,7 +293,7 @@ def test_unusable_history_file_still_lets_you_work(seeded_store, seeded_home, tm
     async def scenario(pilot) -> None:
         assert any("conversations will not be saved" in e for e in errors(app))
         await submit(pilot, QUESTION)
-        assert app.current_answer.cited
+        assert app.chat.current_answer.cited
         await pilot.press("ctrl+o")
         assert app.is_running and not isinstance(app.screen, ConversationsScreen)
 

@@ -68,17 +68,17 @@ def test_filter_sets_and_clears_filters_used_by_answers(make_app) -> None:
 
     async def scenario(pilot) -> None:
         await submit(pilot, f"/filter year=2023-2024 source={source}")
-        assert app.filters == Filters(year_min=2023, year_max=2024, source=source)
+        assert app.chat.filters == Filters(year_min=2023, year_max=2024, source=source)
         assert "year=2023-2024" in status(app) and source in status(app)
         await submit(pilot, "/filter year=")  # drop one key, keep the other
-        assert app.filters == Filters(source=source)
+        assert app.chat.filters == Filters(source=source)
         await submit(pilot, "What makes a lightweight pavement damage detector work?")
-        answer = app.current_answer
+        answer = app.chat.current_answer
         assert answer.sources, "the filter should leave some evidence"
         for s in answer.sources:  # every piece of evidence passed the filter
             assert source in app.store.get(s.paper_id).source
         await submit(pilot, "/filter clear")
-        assert app.filters == Filters() and "filters: none" in status(app)
+        assert app.chat.filters == Filters() and "filters: none" in status(app)
         await submit(pilot, "/filter decade=1990s")
         assert any("/filter takes" in e for e in errors(app))
         await submit(pilot, "/filter")
@@ -92,12 +92,12 @@ def test_model_switches_engine_and_model(make_app) -> None:
 
     async def scenario(pilot) -> None:
         await submit(pilot, "/model offline")
-        assert app.engine == "offline" and "engine: offline" in status(app)
+        assert app.chat.engine == "offline" and "engine: offline" in status(app)
         await submit(pilot, "/model llm")  # no LLM configured in these tests
-        assert app.engine == "offline"
+        assert app.chat.engine == "offline"
         assert any("no LLM is configured" in e for e in errors(app))
         await submit(pilot, QUESTION)
-        assert app.current_answer.engine == "offline"
+        assert app.chat.current_answer.engine == "offline"
 
     run(app, scenario)
 
@@ -109,10 +109,10 @@ def test_model_name_switches_the_llm_model_at_run_time(make_app) -> None:
     async def scenario(pilot) -> None:
         assert "llm · gpt-4o-mini" in status(app) or "llm ·" in status(app)
         await submit(pilot, "/model my-local-model")
-        assert app.engine == "llm" and app.settings.llm_model == "my-local-model"
-        assert app.store_view.settings.llm_model == "my-local-model"  # what ask() will read
+        assert app.chat.engine == "llm" and app.chat.settings.llm.model == "my-local-model"
+        assert app.chat.store_view.settings.llm.model == "my-local-model"  # what ask() will read
         assert "my-local-model" in status(app)
-        assert app.store.settings.llm_model != "my-local-model"  # the shared store is untouched
+        assert app.store.settings.llm.model != "my-local-model"  # the shared store is untouched
         await submit(pilot, "/model offline")
         assert "engine: offline" in status(app)
 
@@ -124,14 +124,14 @@ def test_new_starts_an_empty_conversation(make_app) -> None:
 
     async def scenario(pilot) -> None:
         await submit(pilot, QUESTION)
-        first = app.conversation_id
+        first = app.chat.conversation_id
         assert first is not None and len(app.query(AnswerMessage)) == 1
         await submit(pilot, "/new")
         assert not app.query(AnswerMessage) and not app.query(UserMessage)
-        assert app.conversation_id is None and app.messages == [] and app.current_answer is None
+        assert app.chat.conversation_id is None and app.chat.messages == [] and app.chat.current_answer is None
         assert panel_labels(app) == ["No sources."]
         await submit(pilot, "What is speculative decoding?")
-        assert app.conversation_id not in (None, first)
+        assert app.chat.conversation_id not in (None, first)
         assert [c.title for c in app.history.list()] == ["What is speculative decoding?", QUESTION]
 
     run(app, scenario)
@@ -149,7 +149,7 @@ def test_export_writes_markdown_and_refuses_to_overwrite(make_app, tmp_path) -> 
         text = target.read_text(encoding="utf-8")
         assert text.startswith(f"# {QUESTION}")
         assert f"## {QUESTION}" in text and "## References" in text
-        for c in app.current_answer.citations:
+        for c in app.chat.current_answer.citations:
             assert c.title in text
         assert "[1]" in text
         # a second export to the same file is refused with an error notification
@@ -184,7 +184,7 @@ def test_input_history_and_command_completion(make_app) -> None:
     async def scenario(pilot) -> None:
         await submit(pilot, "/papers 3")
         await submit(pilot, "/filter clear")
-        prompt = app.prompt
+        prompt = app.chat.prompt
         await pilot.press("up")
         assert prompt.value == "/filter clear"
         await pilot.press("up")
@@ -244,8 +244,8 @@ def test_search_honours_filters(make_app) -> None:
     async def scenario(pilot) -> None:
         await submit(pilot, "/filter source=002_")
         await submit(pilot, "/search object detection")
-        assert app.panel_sources
-        for source in app.panel_sources:
+        assert app.chat.panel_sources
+        for source in app.chat.panel_sources:
             assert "002_" in app.store.get(source.paper_id).source
 
     run(app, scenario)

@@ -26,8 +26,8 @@ def pinned_timing(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 async def ask_question(pilot) -> None:  # type: ignore[no-untyped-def]
-    pilot.app.prompt.cursor_blink = False  # a blinking cursor would make the picture depend on timing
     await settle(pilot)
+    pilot.app.chat.prompt.cursor_blink = False  # a blinking cursor would make the picture depend on timing
     await submit(pilot, QUESTION)
 
 
@@ -41,3 +41,21 @@ def test_abstract_screen_from_a_citation(make_app, pinned_timing, snap_compare) 
         await submit(pilot, "/cite 1")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=cite)
+
+
+def test_main_screen_after_an_answer_at_80_by_24(make_app, pinned_timing, snap_compare) -> None:
+    """A small terminal: the sources panel steps aside and the answer takes the width."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=ask_question)
+
+
+def test_a_comparison_table_at_130_by_40(make_app, snap_compare) -> None:
+    """A comparison's table fits the width: cells wrap, no column is cut to "Clov…"."""
+    async def compare(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        pilot.app.chat.prompt.cursor_blink = False
+        await submit(pilot, "/compare speculative decoding")
+        table = pilot.app.query("TableView").last()
+        pilot.app.chat.transcript.scroll_to_widget(table, animate=False, top=True)
+        await pilot.pause()
+
+    assert snap_compare(make_app(engine="offline"), terminal_size=(130, 40), run_before=compare)

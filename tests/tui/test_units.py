@@ -1,4 +1,4 @@
-"""The textual-free parts of the TUI: history, command parsing, citation support, export."""
+"""The textual-free parts of the chat: history, command parsing, citation support, export."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import pytest
 
 from assistant.errors import LitreviewError, StoreError
 from assistant.models import Answer, Citation, Evidence, Filters, Paper
-from assistant.tui.citing import best_sentence, cited_numbers, sentences_citing, strip_lead
+from assistant.conversations.citing import best_sentence, cited_numbers, sentences_citing, strip_lead
+from assistant.conversations.export import conversation_markdown, export_conversation
+from assistant.conversations.history import SCHEMA_VERSION, History, default_title
+from assistant.conversations.messages import Message, Source
+from assistant.errors import InputError
 from assistant.tui.commands import (REGISTRY, Command, CommandError, Registry, describe_filters, parse_cite,
                                     parse_export, parse_filters, parse_limit)
-from assistant.tui.export import ExportError, conversation_markdown, write_export
-from assistant.tui.history import SCHEMA_VERSION, History, default_title
-from assistant.tui.session import InputHistory, Message, Source
+from assistant.tui.prompt_history import InputHistory
 
 ABSTRACT = ("Large models are slow on phones. We present FastPhone, a runtime that offloads cold neurons to "
             "flash. FastPhone runs a 7B model at 11 tokens per second on a smartphone. Code is released.")
@@ -206,16 +208,16 @@ def test_export_renumbers_citations_into_one_reference_list(tmp_path: Path) -> N
     assert "[1] A. One, B. Two, C. Three et al. *FastPhone: LLM Inference on a Smartphone*. 2024. " \
            "https://doi.org/10.1/fp" in refs
     assert "[2] *Other Paper*. n.d." in refs
-    target = write_export(tmp_path / "r.md", text)
-    assert target.read_text(encoding="utf-8") == text
-    with pytest.raises(ExportError, match="already exists"):
-        write_export(tmp_path / "r.md", "new")
-    write_export(tmp_path / "r.md", "new", force=True)
-    assert (tmp_path / "r.md").read_text() == "new"
-    with pytest.raises(ExportError, match="is a directory"):
-        write_export(tmp_path, "x")
-    with pytest.raises(ExportError, match="cannot write"):
-        write_export(tmp_path / "missing" / "r.md", "x")
+    [target] = export_conversation(tmp_path / "r.md", "Review", msgs, papers.get)
+    assert target.read_text(encoding="utf-8").split("\n", 3)[3] == text.split("\n", 3)[3]  # but the date
+    with pytest.raises(InputError, match="already exists"):
+        export_conversation(tmp_path / "r.md", "Other", msgs, papers.get)
+    export_conversation(tmp_path / "r.md", "Other", msgs, papers.get, force=True)
+    assert (tmp_path / "r.md").read_text().startswith("# Other\n")
+    with pytest.raises(InputError, match="is a directory"):
+        export_conversation(tmp_path, "x", msgs, papers.get)
+    with pytest.raises(InputError, match="does not exist"):
+        export_conversation(tmp_path / "missing" / "r.md", "x", msgs, papers.get)
 
 
 def test_input_history_recall() -> None:
@@ -230,3 +232,75 @@ def test_input_history_recall() -> None:
     assert h.next() == "two"
     assert h.next() == "typing"  # back to what was being typed
     assert h.next() is None
+
+
+# -- names, tables, follow-up context, search, keymap ----------------------------------------------------
+def test_display_authors_turns_bibtex_names_around() -> None:
+    from assistant.names import display_authors
+
+    assert display_authors(["Dettmers, Tim", "Pagnoni, Artidoro"]) == "Tim Dettmers, Artidoro Pagnoni"
+    assert display_authors("Dettmers, Tim and Pagnoni, Artidoro") == "Tim Dettmers, Artidoro Pagnoni"
+    assert display_authors(["Tim Dettmers", "Ford, Jr., Henry"]) == "Tim Dettmers, Henry Ford Jr."
+    assert display_authors(["A, B", "C, D", "E, F"], limit=2) == "B A, D C et al."
+    assert display_authors([]) == ""
+
+
+def test_tables_are_found_in_markdown_and_copied_as_csv() -> None:
+    from assistant.conversations.tables import split_tables, to_csv
+
+    text = ("Intro.\n\n| Paper | Task | Code |\n|---|---|---|\n| A [1] | x \\| y | — |\n"
+            "| B [2] | z | <https://g.example> |\n\nAfter.")
+    parts = split_tables(text)
+    assert parts[0] == "Intro." and parts[2] == "After."
+    table = parts[1]
+    assert table.columns == ("Paper", "Task", "Code") and table.rows[0] == ("A [1]", "x | y", "—")
+    assert to_csv(table) == "Paper,Task,Code\r\nA [1],x | y,—\r\nB [2],z,https://g.example\r\n"
+    assert table.without_empty_columns().columns == ("Paper", "Task", "Code")
+    assert split_tables("no | table here") == ["no | table here"]
+
+
+def test_follow_up_context_holds_questions_and_answers_only() -> None:
+    from assistant.conversations.messages import turns
+
+    answer = Message.from_answer(answer_for("Phones?", "Fast [1].", [PAPER]))
+    draft = Message("assistant", "# Literature review: q", question="/draft q", kind="draft")
+    old_draft = Message.from_row("assistant", "# Literature review", '{"question": "/draft quantization"}')
+    assert old_draft.kind == "draft"  # saved before messages had a kind
+    msgs = [Message("user", "Phones?"), answer, Message("user", "/draft q"), draft, old_draft]
+    assert [t.question for t in turns(msgs)] == ["Phones?"]
+
+
+def test_history_search_finds_words_in_titles_and_messages(tmp_path: Path) -> None:
+    history = History(tmp_path / "c.sqlite")
+    phones = history.create("Phones?")
+    history.add(phones, "user", "Phones?")
+    history.add(phones, "assistant", "FastPhone runs 100% on a smartphone [1].")
+    other = history.create("Gardens")
+    history.add(other, "assistant", "Roses_and tulips.")
+    found = history.search("SMARTPHONE fastphone")
+    assert [f.conversation.id for f in found] == [phones]
+    assert found[0].snippet == "FastPhone runs 100% on a smartphone [1]."
+    assert [f.conversation.id for f in history.search("gardens")] == [other]
+    assert history.search("100%") and not history.search("1000%")  # LIKE wildcards are literal
+    assert [f.conversation.id for f in history.search("roses_and")] == [other]
+    assert history.search("o_e") == []  # "_" is not a wildcard ("ose" would match)
+    assert history.inputs() == ["Phones?"]
+
+
+def test_keymap_is_checked_against_the_binding_ids(tmp_path: Path) -> None:
+    from assistant.errors import ConfigError
+    from assistant.settings import Settings
+    from assistant.tui.keymap import BINDING_IDS, keys_help, read_keymap
+
+    def load() -> Settings:
+        return Settings.load({"LITREVIEW_HOME": str(tmp_path)})
+
+    assert "toggle_panel" in BINDING_IDS and "quit" in BINDING_IDS
+    config = tmp_path / "config.toml"
+    assert read_keymap(load()) == {}
+    config.write_text('[tui.keymap]\nstop = "ctrl+x, f4"\n')
+    assert read_keymap(load()) == {"stop": "ctrl+x,f4"}
+    assert "**ctrl+x / f4** stop an answer" in keys_help(read_keymap(load()))
+    config.write_text('[tui]\nkeymap = "stop"\n')
+    with pytest.raises(ConfigError, match="tui.keymap"):
+        load()

@@ -43,7 +43,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def submit(pilot, text: str, wait: bool = True, type: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Put ``text`` in the prompt and press Enter; ``type=True`` types it key by key (slower)."""
-    prompt = pilot.app.prompt
+    prompt = pilot.app.chat.prompt
     prompt.focus()
     if type:
         await pilot.press(*text)

@@ -1,9 +1,10 @@
 """What a conversation is made of, independent of any widget: messages and their sources.
 
-Pure data (no textual import): the app shows these, :mod:`.history` stores them and
-:mod:`.export` writes them out. An assistant message keeps the numbered evidence it was
-given (``sources``), each marked cited or not, so that a reopened conversation can show
-its sources panel and open ``[n]`` again without re-running retrieval.
+An assistant message keeps the numbered evidence it was given (``sources``), each marked cited
+or not, so that a reopened conversation can show its sources panel and open ``[n]`` again
+without re-running retrieval. Its ``kind`` says what produced it: an ``answer`` to a question,
+or the result of a command (``compare``, ``draft``); only answers to questions are context for
+a follow-up question (:func:`turns`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import json
 from dataclasses import dataclass, field
 
 from ..models import Answer, Citation, Evidence, Hit, Turn
+
+KINDS = ("answer", "compare", "draft")
+
+
+def is_command(text: str) -> bool:
+    """A slash command (``/draft ...``), as opposed to a question."""
+    return text.lstrip().startswith("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +58,8 @@ class Source:
 
 @dataclass(slots=True)
 class Message:
-    """One turn of a conversation. ``question`` is set on assistant messages (what they answer)."""
+    """One turn of a conversation. ``question`` is set on assistant messages (what they answer:
+    the question, or the command line that produced a comparison or draft)."""
 
     role: str  # "user" | "assistant"
     text: str
@@ -60,10 +69,17 @@ class Message:
     partial: bool = False
     notes: list[str] = field(default_factory=list)
     question: str = ""
+    kind: str = "answer"  # see KINDS; user messages keep the default
 
     @property
     def cited(self) -> list[Source]:
         return [s for s in self.sources if s.cited]
+
+    @property
+    def is_answer(self) -> bool:
+        """An answer to a question (not a command's result): what a follow-up can refer back to."""
+        return self.role == "assistant" and self.kind == "answer" and bool(self.question) \
+            and not is_command(self.question)
 
     def source(self, n: int) -> Source | None:
         return next((s for s in self.sources if s.n == n), None)
@@ -76,7 +92,16 @@ class Message:
             "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in self.citations],
             "sources": [s.to_dict() for s in self.sources],
             "engine": self.engine, "partial": self.partial, "notes": self.notes, "question": self.question,
+            "kind": self.kind,
         }, ensure_ascii=False)
+
+    def to_json(self) -> dict[str, object]:
+        """The message as the JSON export writes it."""
+        if self.role == "user":
+            return {"role": "user", "text": self.text}
+        data = json.loads(self.citations_json())
+        return {"role": "assistant", "kind": self.kind, "text": self.text, **{k: v for k, v in data.items()
+                                                                             if k != "kind"}}
 
     @classmethod
     def from_row(cls, role: str, text: str, citations_json: str | None) -> "Message":
@@ -86,12 +111,18 @@ class Message:
             data = {}
         if not isinstance(data, dict):
             data = {}
+        question = str(data.get("question", ""))
+        kind = str(data.get("kind") or "")
+        if kind not in KINDS:  # saved before messages had a kind: a command's result names its command
+            word = question.lstrip("/").split(" ", 1)[0].lower() if is_command(question) else ""
+            kind = word if word in KINDS else "answer"
         return cls(role, text,
                    sources=[Source.from_dict(s) for s in data.get("sources", []) if isinstance(s, dict)],
                    citations=[Citation(int(c["n"]), str(c["paper_id"]), str(c.get("title", "")))
                               for c in data.get("citations", []) if isinstance(c, dict)],
                    engine=str(data.get("engine", "")), partial=bool(data.get("partial")),
-                   notes=[str(n) for n in data.get("notes", [])], question=str(data.get("question", "")))
+                   notes=[str(n) for n in data.get("notes", [])], question=question,
+                   kind=kind if role == "assistant" else "answer")
 
     @classmethod
     def from_answer(cls, answer: Answer, text: str | None = None, citations: list[Citation] | None = None,
@@ -107,45 +138,9 @@ class Message:
 
 
 def turns(messages: list[Message], limit: int = 6) -> list[Turn]:
-    """The conversation's last answered turns, oldest first, for ``ask(history=...)``: what lets a
-    follow-up ("how fast is it on a phone?") be read against the question it continues."""
+    """The conversation's last answered questions, oldest first, for ``ask(history=...)``: what lets a
+    follow-up ("how fast is it on a phone?") be read against the question it continues. Commands and
+    their results (``/draft``, ``/compare``, ``/filter``) are not questions and never count."""
     out = [Turn(m.question, m.text, tuple(c.paper_id for c in sorted(m.citations, key=lambda c: c.n)))
-           for m in messages if m.role == "assistant" and m.question]
+           for m in messages if m.is_answer]
     return out[-limit:]
-
-
-class InputHistory:
-    """Up/down recall of what was typed, like a shell. ``draft`` is what was being typed before."""
-
-    def __init__(self, entries: list[str] | None = None, limit: int = 200) -> None:
-        self.entries: list[str] = list(entries or [])
-        self.limit = limit
-        self._pos: int | None = None
-        self._draft = ""
-
-    def add(self, text: str) -> None:
-        text = text.strip()
-        if text and (not self.entries or self.entries[-1] != text):
-            self.entries.append(text)
-            del self.entries[:-self.limit]
-        self._pos = None
-
-    def previous(self, current: str) -> str | None:
-        if not self.entries:
-            return None
-        if self._pos is None:
-            self._draft = current
-            self._pos = len(self.entries)
-        if self._pos == 0:
-            return self.entries[0]
-        self._pos -= 1
-        return self.entries[self._pos]
-
-    def next(self) -> str | None:
-        if self._pos is None:
-            return None
-        self._pos += 1
-        if self._pos >= len(self.entries):
-            self._pos = None
-            return self._draft
-        return self.entries[self._pos]
