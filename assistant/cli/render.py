@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ..errors import printable
 from ..models import Answer, Hit, Paper
+from ..names import display_authors
 from ..store.ingest import IngestReport
 
 
@@ -57,7 +58,7 @@ def print_papers(papers: list[Paper], total: int) -> None:
 def print_paper(p: Paper) -> None:
     print(p.title)
     print("=" * min(len(p.title), _width()))
-    meta = [("id", p.paper_id), ("authors", ", ".join(p.authors)), ("year", p.year), ("date", p.date),
+    meta = [("id", p.paper_id), ("authors", display_authors(p.authors)), ("year", p.year), ("date", p.date),
             ("venue", p.venue), ("doi", p.doi), ("arXiv", p.arxiv_id), ("url", p.url),
             ("categories", " ".join(p.categories)), ("source", p.source)]
     for key, value in meta:
