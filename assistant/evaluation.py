@@ -88,7 +88,7 @@ class RetrievalScores:
         return float(np.mean([1.0 / r if r else 0.0 for r in self.ranks])) if self.ranks else float("nan")
 
 
-def check_gold(store, sets: dict[str, list[Question]]) -> list[str]:  # type: ignore[no-untyped-def]
+def check_gold(store, sets: dict[str, list[Question]]) -> list[str]:
     """Gold titles that are not in the store (errors in the set, or the wrong corpus)."""
     missing = []
     for name, questions in sets.items():
@@ -97,7 +97,7 @@ def check_gold(store, sets: dict[str, list[Question]]) -> list[str]:  # type: ig
     return missing
 
 
-def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,  # type: ignore[no-untyped-def]
+def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,
                     **search_kwargs) -> RetrievalScores:
     from .retrieval import search
 
@@ -119,7 +119,7 @@ def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,  #
     return scores
 
 
-def run_retrieval_eval(store, sets: dict[str, list[Question]], modes=MODES) -> dict[str, dict[str, dict]]:  # type: ignore[no-untyped-def]
+def run_retrieval_eval(store, sets: dict[str, list[Question]], modes=MODES) -> dict[str, dict[str, dict]]:
     """{set: {mode: metrics}} for every set with gold papers."""
     out: dict[str, dict[str, dict]] = {}
     for name, questions in sets.items():
@@ -165,7 +165,7 @@ def support(sentence: str, abstract: str) -> float:
     return len(set(words) & set(source)) / len(set(words)) if words else 1.0
 
 
-def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offline") -> dict[str, float]:  # type: ignore[no-untyped-def]
+def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offline") -> dict[str, float]:
     """Answer-level metrics through the real `ask` pipeline."""
     import re
 
@@ -225,7 +225,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
     }
 
 
-def quality_metrics(store, engine: str = "offline") -> dict[str, object]:  # type: ignore[no-untyped-def]
+def quality_metrics(store, engine: str = "offline") -> dict[str, object]:
     """Whether answers, comparison cells and drafts mean what they cite (:mod:`.quality_eval`), dev and
     held-out apart, as flat ``quality/<split>/<metric>`` keys; skipped with a note when the store does
     not hold the labelled papers (the labels are about the bundled corpus)."""

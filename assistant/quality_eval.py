@@ -340,12 +340,12 @@ def draft_metrics(scores: list[dict[str, float]]) -> dict[str, float | int]:
 
 # ---------------------------------------------------------------------------------------------- running
 
-def missing_titles(store, labels: Labels) -> list[str]:  # type: ignore[no-untyped-def]
+def missing_titles(store, labels: Labels) -> list[str]:
     """Labelled titles that the store does not hold (the labels are about the bundled corpus)."""
     return sorted(t for t in labels.titles() if store.get(paper_id_for(t)) is None)
 
 
-def run_quality_eval(store, labels: Labels | None = None, engine: str = "offline",  # type: ignore[no-untyped-def]
+def run_quality_eval(store, labels: Labels | None = None, engine: str = "offline",
                      detail: bool = False) -> dict[str, dict]:
     """{split: metrics} for answers, comparisons and drafts through the real engines.
 

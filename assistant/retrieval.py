@@ -41,7 +41,7 @@ class Candidate:
     chunk_id: str = ""  # the paper's best-matching passage
 
 
-def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
+def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:
     index = store.lexical
     scores = index.scores(query)
     if scores.size == 0 or float(scores.max()) <= 0:
@@ -52,7 +52,7 @@ def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:  #
             for i in top if scores[i] > 0}
 
 
-def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:  # type: ignore[no-untyped-def]
+def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:
     # On a cold start, loading the embedding model and opening Chroma each take a few hundred ms:
     # do them side by side (both spend most of that time in native code).
     with ThreadPoolExecutor(max_workers=1) as side:
@@ -75,7 +75,7 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
     return out
 
 
-def search(store, query: str, k: int = 10, filters: Filters | None = None,  # type: ignore[no-untyped-def]
+def search(store, query: str, k: int = 10, filters: Filters | None = None,
            mode: Mode = "hybrid", diverse: bool = False, dense_weight: float | None = None) -> list[Hit]:
     """The ``k`` best papers for ``query``, best first."""
     query = query.strip()
@@ -108,7 +108,7 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,  # ty
 Ranked = tuple[str, float, Candidate]  # (paper_id, fused score, candidate)
 
 
-def mmr(store, ranked: list[Ranked], k: int, lam: float = 0.7, pool: int = 40) -> list[Ranked]:  # type: ignore[no-untyped-def]
+def mmr(store, ranked: list[Ranked], k: int, lam: float = 0.7, pool: int = 40) -> list[Ranked]:
     """Maximal marginal relevance: trade a little relevance for less redundancy."""
     head = ranked[:pool]
     vecs = store.vectors.vectors_for([pid for pid, _, _ in head])

@@ -38,7 +38,7 @@ URL_RE = re.compile(r"https?://\S+|www\.\S+")
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -109,7 +109,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", help="only papers in this arXiv category, e.g. cs.CV")
 
 
-def filters_from(args: argparse.Namespace, store=None):  # type: ignore[no-untyped-def]
+def filters_from(args: argparse.Namespace, store=None):
     """The command's filters (one grammar with chat's /filter: ``Filters.parse``). With a store, says on
     stderr how many papers they keep and how many lack the field, and refuses filters that keep none."""
     from ..errors import ConfigError
@@ -131,7 +131,7 @@ def filters_from(args: argparse.Namespace, store=None):  # type: ignore[no-untyp
     return filters
 
 
-def open_store(ensure: bool = True, settings=None):  # type: ignore[no-untyped-def]
+def open_store(ensure: bool = True, settings=None):
     """The store, made ready for a command (``store/prepare.py``): what that did is said on stderr."""
     from ..store import Store
     from ..store.prepare import prepare, will_seed
@@ -151,7 +151,7 @@ def open_store(ensure: bool = True, settings=None):  # type: ignore[no-untyped-d
     return store
 
 
-def progress_printer():  # type: ignore[no-untyped-def]
+def progress_printer():
     from .progress import Progress
 
     return Progress.for_stderr()
@@ -291,7 +291,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps({**results, "failures": failures}))
     else:
         print(ev.format_table(results["retrieval"]))  # type: ignore[arg-type]
-        for key, value in (results.get("answers") or {}).items():  # type: ignore[union-attr]
+        for key, value in (results.get("answers") or {}).items():
             print(f"{key:>20}: {value:.3f}" if isinstance(value, float) else f"{key:>20}: {value}")
         for failure in failures:
             print(f"REGRESSION: {failure}", file=sys.stderr)
@@ -377,13 +377,13 @@ class TerminalSafe:
         set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
     _TABLE = {c: f"\\u{c:04x}" for c in _UNSAFE}
 
-    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
         return self._stream.write(text.translate(self._TABLE))
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self._stream, name)
 
 
@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     from .review import COMMANDS as REVIEW_COMMANDS
 
     stdout = sys.stdout
-    sys.stdout = TerminalSafe(stdout)  # type: ignore[assignment]
+    sys.stdout = TerminalSafe(stdout)
     try:
         return {**COMMANDS, **REVIEW_COMMANDS}[args.command](args)
     except LitreviewError as exc:

@@ -8,7 +8,7 @@ from ..errors import LitreviewError, StoreError
 from ..settings import Settings
 
 
-def _dir_size(path) -> int:  # type: ignore[no-untyped-def]
+def _dir_size(path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 

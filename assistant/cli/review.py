@@ -20,7 +20,7 @@ from pathlib import Path
 ENGINES = ["auto", "llm", "offline"]
 
 
-def add_parsers(sub) -> None:  # type: ignore[no-untyped-def]
+def add_parsers(sub) -> None:
     from .commands import positive_int
 
     s = sub.add_parser("compare", help="compare papers side by side: task, approach, figures, efficiency, code")
@@ -61,7 +61,7 @@ def _wrap(label: str, values: list[str] | str | None, width: int) -> list[str]:
     return lines
 
 
-def print_comparison(result) -> None:  # type: ignore[no-untyped-def]
+def print_comparison(result) -> None:
     width = _width()
     title = f"Comparison: {result.query}" if result.query else "Comparison"
     print(f"{title}  ({len(result.rows)} papers, {result.engine})\n")

@@ -37,7 +37,7 @@ class CurrentConversation:
         replies = self.replies
         return replies[-1] if replies else None
 
-    def turns(self) -> list:  # type: ignore[type-arg]
+    def turns(self) -> list:
         """Context for a follow-up question: earlier questions and their answers, never commands."""
         return turns(self.messages)
 

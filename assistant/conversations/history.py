@@ -124,7 +124,7 @@ class History:
             text = text.replace(secret, "[redacted]")
         return text
 
-    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:  # type: ignore[type-arg]
+    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         try:
             return self._db.execute(sql, args)
         except sqlite3.DatabaseError as exc:

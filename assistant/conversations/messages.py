@@ -43,7 +43,7 @@ class Source:
                 "score": self.score, "cited": self.cited}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Source":  # type: ignore[type-arg]
+    def from_dict(cls, data: dict) -> "Source":
         return cls(int(data["n"]), str(data["paper_id"]), str(data.get("title", "")), data.get("year"),
                    float(data.get("score") or 0.0), bool(data.get("cited")))
 

@@ -69,7 +69,7 @@ def _as_utf8(head: bytes) -> bytes:
 
 def reader_for(fmt: str) -> Callable[..., Iterator[Record]]:
     module, func = READERS[fmt].split(":")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), func)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), func)
 
 
 def read_records(path: Path, fmt: str | None = None, encoding: str | None = None) -> Iterator[Record]:

@@ -75,7 +75,7 @@ class Auditor:
     One verifier per draft (it caches each paper's analysis); with ``embedder`` the verifier's
     embedding calibration is used (sentence cosines), without it the lexical one."""
 
-    def __init__(self, store, evidence: list[Evidence], embedder=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, store, evidence: list[Evidence], embedder=None) -> None:
         self.store = store
         self.by_n = {e.n: e for e in evidence}
         self.verifier = Verifier(embedder)

@@ -43,8 +43,8 @@ TRADE_OFF_RE = re.compile(r"\b(?:while|whereas|without|at the cost|with only|tra
 _CITED_RE = re.compile(r"((?:[^\[\n]|\[(?!\d))+?)((?:\s*\[\d+\])+)")
 
 
-def compare(store, query: str | None = None, titles: list[str] | None = None, k: int = 8,  # type: ignore[no-untyped-def]
-            engine: EngineName = "auto", progress: ProgressFn | None = None, llm=None) -> Comparison:  # type: ignore[no-untyped-def]
+def compare(store, query: str | None = None, titles: list[str] | None = None, k: int = 8,
+            engine: EngineName = "auto", progress: ProgressFn | None = None, llm=None) -> Comparison:
     """Compare the papers matching ``query`` (top ``k``) or the papers named by ``titles``."""
     start = time.perf_counter()
     chosen = "llm" if llm is not None else resolve_engine(engine, store.settings)
@@ -61,8 +61,8 @@ def compare(store, query: str | None = None, titles: list[str] | None = None, k:
     return result
 
 
-def build_comparison(store, evidence: list[Evidence], query: str, engine: str, *, llm=None,  # type: ignore[no-untyped-def]
-                     progress: ProgressFn | None = None, synthesize: bool = True, review=None) -> Comparison:  # type: ignore[no-untyped-def]
+def build_comparison(store, evidence: list[Evidence], query: str, engine: str, *, llm=None,
+                     progress: ProgressFn | None = None, synthesize: bool = True, review=None) -> Comparison:
     """Rows (and, with ``synthesize``, a synthesis) for already-numbered evidence."""
     report = progress or (lambda stage, done, total: None)
     rows: list[Row] = []
@@ -109,7 +109,7 @@ def _markers(ns: list[int]) -> str:
     return "".join(f"[{n}]" for n in ns)
 
 
-def shared_terms(store, evidence: list[Evidence]) -> tuple[list[str], list[int], Vocabulary]:  # type: ignore[no-untyped-def]
+def shared_terms(store, evidence: list[Evidence]) -> tuple[list[str], list[int], Vocabulary]:
     """Up to four distinctive terms that most abstracts use, and the papers that use all of them."""
     vocab = Vocabulary()
     used = {e.n: set(vocab.count(f"{e.paper.title}. {e.paper.abstract}")) for e in evidence}
@@ -186,7 +186,7 @@ def headline(row: Row) -> str:
     return next((r for r in row.results if TRADE_OFF_RE.search(r)), row.results[0] if row.results else "")
 
 
-def offline_synthesis(store, query: str, rows: list[Row], evidence: list[Evidence]) -> str:  # type: ignore[no-untyped-def]
+def offline_synthesis(store, query: str, rows: list[Row], evidence: list[Evidence]) -> str:
     """Shared theme, then each paper's approach and its headline result and efficiency figure, every
     sentence a cell cited to its row and kept only when the verifier finds the abstract supports it."""
     if not evidence:

@@ -51,8 +51,8 @@ def _noop(stage: str, done: int, total: int) -> None:
     return None
 
 
-def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",  # type: ignore[no-untyped-def]
-          progress: ProgressFn | None = None, llm=None) -> Draft:  # type: ignore[no-untyped-def]
+def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
+          progress: ProgressFn | None = None, llm=None) -> Draft:
     """Draft a review of what the collection says on ``topic`` (NotFoundError when it says nothing)."""
     topic = " ".join((topic or "").split())
     if not topic:

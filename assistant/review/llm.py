@@ -151,7 +151,7 @@ def rows_line(row: Row) -> str:
 class LLMReview:
     """One client for all the calls of a comparison or draft; usage is summed over them."""
 
-    def __init__(self, settings, client=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings, client=None) -> None:
         self.client = client or LLMClient(settings)
         self.model = getattr(self.client, "model", settings.llm.model)
         self.failures: list[str] = []

@@ -15,7 +15,7 @@ from ..retrieval import search
 from .topicality import judge
 
 
-def evidence_for_query(store, query: str, k: int, diverse: bool = False) -> list[Evidence]:  # type: ignore[no-untyped-def]
+def evidence_for_query(store, query: str, k: int, diverse: bool = False) -> list[Evidence]:
     """The relevant papers for ``query``, numbered from 1; NotFoundError when none passes the gate."""
     if k < 1:
         raise ConfigError(f"-k must be at least 1, not {k}")
@@ -30,7 +30,7 @@ TOPIC_POOL = 40  # retrieved papers judged for a draft (the review keeps those o
 FALLBACK = 3  # papers reviewed when none is fully on the topic: the closest ones, said so in a note
 
 
-def evidence_for_topic(store, topic: str, limit: int) -> tuple[list[Evidence], list[str]]:  # type: ignore[no-untyped-def]
+def evidence_for_topic(store, topic: str, limit: int) -> tuple[list[Evidence], list[str]]:
     """The papers whose own work is on ``topic`` (:mod:`.topicality`), at most ``limit``, numbered from 1,
     and notes for the reader; NotFoundError when retrieval finds nothing relevant at all."""
     if limit < 1:

@@ -115,7 +115,7 @@ def cluster(x: np.ndarray) -> np.ndarray:
     return _fold_singletons(x, best)
 
 
-def group_themes(store, evidence: list[Evidence], topic: str = "") -> list[Theme]:  # type: ignore[no-untyped-def]
+def group_themes(store, evidence: list[Evidence], topic: str = "") -> list[Theme]:
     """The evidence papers grouped into themes named by method keyphrase, biggest (then most relevant) first."""
     ids = [e.paper.paper_id for e in evidence]
     if not ids:

@@ -222,7 +222,7 @@ class Judged:
         return self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
 
 
-def judge(store, topic: str, hits: list[Hit]) -> list[Judged]:  # type: ignore[no-untyped-def]
+def judge(store, topic: str, hits: list[Hit]) -> list[Judged]:
     """Every hit judged against the topic, in the order given."""
     if not hits:
         return []

@@ -92,7 +92,7 @@ def figure_clause(sentence: str) -> str | None:
 
 
 class OfflineWriter:
-    def __init__(self, store, topic: str, evidence: list[Evidence], themes: list[Theme]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, store, topic: str, evidence: list[Evidence], themes: list[Theme]) -> None:
         self.topic = topic
         self.evidence = evidence
         self.themes = themes

@@ -63,7 +63,7 @@ class Store:
 
     # -- components, loaded on first use ------------------------------------------------------
     @cached_property
-    def embedder(self):  # type: ignore[no-untyped-def]
+    def embedder(self):
         from .embeddings import make_embedder
 
         s = self.settings
@@ -99,7 +99,7 @@ class Store:
         return MINILM_ID if self.settings.store.embedding == "minilm" else self.embedder.model_id
 
     @cached_property
-    def vectors(self):  # type: ignore[no-untyped-def]
+    def vectors(self):
         from .vectors import VectorIndex, open_client
 
         path = self.settings.chroma_path
@@ -129,14 +129,14 @@ class Store:
     def read_only(self) -> bool:
         return self.settings.read_only
 
-    def sync(self):  # type: ignore[no-untyped-def]
+    def sync(self):
         """A reader's mirror of the shared server brought in step (see ``shared.py``)."""
         from .shared import sync
 
         return sync(self)
 
     @property
-    def lexical(self):  # type: ignore[no-untyped-def]
+    def lexical(self):
         from .lexical import LexicalIndex
 
         version = self.catalogue.version
@@ -194,7 +194,7 @@ class Store:
 
         return write_lock(self)
 
-    def commit(self, to_write, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    def commit(self, to_write, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:
         from .commit import commit
 
         commit(self, to_write, ids, vectors, metas)
@@ -204,7 +204,7 @@ class Store:
 
         return recover(self)
 
-    def ingest(self, paths, fmt: str | None = None, encoding: str | None = None, progress=None,  # type: ignore[no-untyped-def]
+    def ingest(self, paths, fmt: str | None = None, encoding: str | None = None, progress=None,
                use_cache: bool = True):
         """Read, embed and commit ``paths``; ``use_cache=False`` ignores the shipped seed vectors."""
         from .ingest import ingest
@@ -229,13 +229,13 @@ class Store:
 
         return remove(self, paper_ids)
 
-    def reembed(self, progress=None, repair: bool = False):  # type: ignore[no-untyped-def]
+    def reembed(self, progress=None, repair: bool = False):
         """Re-embed papers made by another model (and, with ``repair``, papers whose vectors are missing)."""
         from .commit import reembed
 
         return reembed(self, progress=progress, repair=repair)
 
-    def rebuild(self, progress=None):  # type: ignore[no-untyped-def]
+    def rebuild(self, progress=None):
         """Rebuild the vectors from the catalogue (``litreview repair``)."""
         from .commit import rebuild
 

@@ -46,7 +46,7 @@ class _Guarded:
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db, self._path = db, path
 
-    def _run(self, method: str, *args: object):  # type: ignore[no-untyped-def]
+    def _run(self, method: str, *args: object):
         try:
             return getattr(self._db, method)(*args)
         except sqlite3.DatabaseError as exc:
@@ -58,13 +58,13 @@ class _Guarded:
             raise StoreError(f"the paper catalogue {self._path} is damaged ({exc}); move it aside and ingest "
                              "your files again (`litreview doctor` checks the store)") from exc
 
-    def execute(self, *args: object):  # type: ignore[no-untyped-def]
+    def execute(self, *args: object):
         return self._run("execute", *args)
 
-    def executemany(self, *args: object):  # type: ignore[no-untyped-def]
+    def executemany(self, *args: object):
         return self._run("executemany", *args)
 
-    def executescript(self, *args: object):  # type: ignore[no-untyped-def]
+    def executescript(self, *args: object):
         return self._run("executescript", *args)
 
     def close(self) -> None:

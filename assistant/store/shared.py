@@ -29,7 +29,7 @@ class SyncReport:
     skipped: list[str] = field(default_factory=list)  # published records that are not valid papers, and why
 
 
-def sync(store) -> SyncReport:  # type: ignore[no-untyped-def]
+def sync(store) -> SyncReport:
     """Make ``store``'s catalogue mirror the server's published papers (a no-op when already in step).
 
     One SQLite transaction, so the mirror is the old one or the new one; the published papers stream

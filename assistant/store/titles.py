@@ -33,7 +33,7 @@ def _listing(papers: list[Paper], limit: int = 5) -> str:
     return shown + (" ..." if len(papers) > limit else "")
 
 
-def _scorer(key: str):  # type: ignore[no-untyped-def]
+def _scorer(key: str):
     """similarity(title) for one normalised reference: the whole title, or (a hair lower) its best run of
     about as many words, so a misspelt fragment still finds its titles."""
     matcher = difflib.SequenceMatcher(None, autojunk=False)

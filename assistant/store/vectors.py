@@ -46,7 +46,7 @@ def collection_name(model_id: str) -> str:
     return "papers-" + re.sub(r"[^a-zA-Z0-9._-]+", "-", model_id).strip("-._")[:60]
 
 
-def open_client(chroma_path: Path, chroma_url: str | None):  # type: ignore[no-untyped-def]
+def open_client(chroma_path: Path, chroma_url: str | None):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -90,7 +90,7 @@ def forget_client(chroma_path: Path) -> None:
 
 
 class VectorIndex:
-    def __init__(self, client, model_id: str, create: bool = True, writer: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client, model_id: str, create: bool = True, writer: str | None = None) -> None:
         """``create=False`` (a read-only reader) opens an existing collection and never makes one.
         ``writer``: this data dir's tag on a shared server (its chunks are its own); None when embedded."""
         self.model_id = model_id
@@ -113,7 +113,7 @@ class VectorIndex:
         if recorded and recorded != model_id:
             raise StoreError(f"Chroma collection {self._col.name} was made by {recorded}, not {model_id}")
 
-    def _existing(self, client, name: str):  # type: ignore[no-untyped-def]
+    def _existing(self, client, name: str):
         names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
         if name not in names:
             others = ", ".join(n.removeprefix("papers-") for n in names if n.startswith("papers-")) or "none"
@@ -259,7 +259,7 @@ class VectorIndex:
         when that field was not asked for)."""
         offset = 0
         while True:
-            got = self._col.get(where=where, include=include, limit=batch, offset=offset)  # type: ignore[arg-type]
+            got = self._col.get(where=where, include=include, limit=batch, offset=offset)
             if not got["ids"]:
                 return
             values = got.get(field)

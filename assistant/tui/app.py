@@ -86,7 +86,7 @@ class LitreviewApp(App[None]):
         if self.history is not None:
             self.history.close()
 
-    def get_driver_class(self):  # type: ignore[no-untyped-def]
+    def get_driver_class(self):
         return driver_class(super().get_driver_class())
 
     def on_terminal_lost(self, event: TerminalLost) -> None:

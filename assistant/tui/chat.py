@@ -81,7 +81,7 @@ class ChatScreen(Screen[None]):
         self.timings: list[dict[str, float]] = []  # per answer: seconds to first token and to the end
 
     # -- layout -------------------------------------------------------------------------------------
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="chat"):
@@ -229,7 +229,7 @@ class ChatScreen(Screen[None]):
             self._guard(copy)
 
     # -- what commands and keys use ----------------------------------------------------------------
-    def notify(self, message: str, *, title: str = "", severity: Any = "information",  # type: ignore[override]
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         self.app.notify(message, title=title, severity=severity, timeout=timeout)
 
@@ -454,7 +454,7 @@ class ChatScreen(Screen[None]):
         self.run_background(lambda: papers.find_papers(self.store_view, query, filters),
                             lambda hits: self._show_hits(query, hits))
 
-    async def _show_hits(self, query: str, hits: list) -> None:  # type: ignore[type-arg]
+    async def _show_hits(self, query: str, hits: list) -> None:
         if not hits:
             self.say(f"No papers match *{query}*" + (" with the current filters." if self.filters.active else "."))
             return
@@ -464,12 +464,12 @@ class ChatScreen(Screen[None]):
                           title=f"Search: {query}")
 
     def list_papers(self, limit: int | None) -> None:
-        def fetch() -> tuple[list, int]:  # type: ignore[type-arg]
+        def fetch() -> tuple[list, int]:
             return list(self.store.catalogue.iter_papers(limit)), len(self.store)
 
         self.run_background(fetch, self._show_papers)
 
-    async def _show_papers(self, result: tuple[list, int]) -> None:  # type: ignore[type-arg]
+    async def _show_papers(self, result: tuple[list, int]) -> None:
         found, total = result
         if not found:
             self.say("The store holds no papers.")

@@ -62,7 +62,7 @@ class PaperScreen(ModalScreen[tuple[str, int] | None]):
         self.cited_for = cited_for or []
         self.neighbours = neighbours
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         with Vertical(id="paper-dialog") as dialog:
             dialog.border_title = f"[{self.number}]" if self.number is not None else "Paper"
             yield Static(Text(self.paper.title, style="bold"), id="paper-title")
@@ -156,7 +156,7 @@ class ConversationsScreen(ModalScreen[int | None]):
         self._confirm_delete: int | None = None
         self.deleted: list[int] = []
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         with Vertical(id="conv-dialog") as dialog:
             dialog.border_title = "Conversations"
             yield Input(self.query_text, placeholder="search conversations (/), enter: go to the list",

@@ -90,7 +90,7 @@ class _TerminalOutput:
 
 if LinuxDriver is not None:
 
-    class HangupAwareDriver(LinuxDriver):  # type: ignore[valid-type,misc]
+    class HangupAwareDriver(LinuxDriver):
         """Textual's Linux driver, posting :class:`TerminalLost` when the terminal goes away."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:

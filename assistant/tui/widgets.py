@@ -162,7 +162,7 @@ class ResultsMessage(Vertical):
         self.context = context  # the query, to highlight the matching sentence of an opened abstract
         self.border_title = Text(heading)
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         table: DataTable[object] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns(*self.columns)
         for row, key in zip(self.rows, self.keys):  # Text cells: titles are data, not markup
@@ -200,7 +200,7 @@ class AnswerMessage(Vertical):
         blocks[0].add_class("body")
         return blocks
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         yield from self._blocks(self.message)
         yield Static(self._initial_meta or ("" if self.message else "searching the collection…"),
                      classes="meta", markup=False)
@@ -281,7 +281,7 @@ class SourcesPanel(Vertical):
         Binding("b", "screen.copy_highlighted_bib", "Copy BibTeX", show=False),
     ]
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         yield OptionList(id="sources-list")
         yield Static("", id="sources-hint", markup=False)
 

@@ -42,7 +42,7 @@ class Calibration:
                                "conflict_match": self.conflict_match_min}}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Calibration":  # type: ignore[type-arg]
+    def from_dict(cls, data: dict) -> "Calibration":
         weights = data["weights"]
         th = data["thresholds"]
         return cls(tuple(weights), tuple(float(v) for v in weights.values()), float(data["bias"]),

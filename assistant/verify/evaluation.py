@@ -142,7 +142,7 @@ def summarise(gold: list[str], scores: list[float], predicted: list[str]) -> dic
     }
 
 
-def evaluate_claims(path: Path | str, embedder=None, verifier: Verifier | None = None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def evaluate_claims(path: Path | str, embedder=None, verifier: Verifier | None = None) -> dict[str, object]:
     """The verifier's figures on a labelled claims file, and the audit score's beside them."""
     items = load_claims(path)
     papers = corpus_papers()
@@ -153,7 +153,7 @@ def evaluate_claims(path: Path | str, embedder=None, verifier: Verifier | None =
     new = summarise(gold, [v.score for v in verdicts], [v.label for v in verdicts])
     by_kind: dict[str, dict[str, int]] = {}
     for c, v in zip(items, verdicts):
-        by_kind.setdefault(c.kind, Counter())[v.label] += 1  # type: ignore[index]
+        by_kind.setdefault(c.kind, Counter())[v.label] += 1
     new["by_kind"] = {k: dict(v) for k, v in sorted(by_kind.items())}
     old_scores = audit_scores(verifier, [c for c, _ in pairs], [p for _, p in pairs])
     old = summarise(gold, old_scores, ["supported" if s >= OLD_SUPPORT_MIN else "unsupported" for s in old_scores])

@@ -50,7 +50,7 @@ def decide(measured: Measured, calibration: Calibration) -> tuple[Label, float]:
 class Verifier:
     """Checks claims against cited papers; offline and deterministic. One per store or draft."""
 
-    def __init__(self, embedder=None, calibration: Calibration | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, embedder=None, calibration: Calibration | None = None) -> None:
         self.embedder = embedder
         self.calibration = calibration or load("embedding" if embedder is not None else "lexical")
         self._views: dict[tuple[str, str], PaperView] = {}
