@@ -55,6 +55,42 @@ def _as_data(text: str) -> str:
     return _BLOCK_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
 
 
+# -- the offline engine's part of the pipeline -----------------------------------------------------------
+
+def _offline_search(store, question: str, history: Sequence[Turn], k: int,  # type: ignore[no-untyped-def]
+                    filters: Filters | None):
+    """Retrieval for the offline engine: "which" questions draw on a larger pool, and a negative question
+    is also searched without its excluded thing."""
+    from .offline import pool_size
+    from .question import Kind, read_question, topic_query
+
+    pool = pool_size(question, k)
+    hits, reading = contextual_search(store, question, history, pool, filters)
+    if read_question(question).kind is Kind.NEGATIVE and (topic := topic_query(question)) != question:
+        # the papers that do without X: searched for the topic alone too, and merged in turn
+        more, _ = contextual_search(store, topic, history, pool, filters)
+        merged, seen = [], set()
+        for pair in zip(hits, more):
+            for hit in pair:
+                if hit.paper.paper_id not in seen:
+                    seen.add(hit.paper.paper_id)
+                    merged.append(hit)
+        hits = merged[:pool + pool // 2]
+    return hits, reading
+
+
+def _offline_compose(store, question: str, evidence: list[Evidence], history: Sequence[Turn],  # type: ignore[no-untyped-def]
+                     reading) -> tuple[str, list[Evidence], list[str]]:  # type: ignore[no-untyped-def]
+    """The offline answer, the evidence renumbered so the markers run [1], [2], ... in reading order, notes."""
+    from .offline import compose_answer
+
+    composed = compose_answer(store, question, evidence,
+                              referent(question, history, evidence) if reading.followup else None)
+    notes = [] if composed.reported else ["the abstracts do not report what is asked: the nearest papers are "
+                                          "listed, not cited"]
+    return composed.text, composed.evidence, notes + composed.notes
+
+
 def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # type: ignore[no-untyped-def]
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
         stop: threading.Event | None = None, llm=None,  # type: ignore[no-untyped-def]
@@ -69,13 +105,17 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
     settings: Settings = store.settings
     chosen = resolve_engine(engine, settings)
     start = time.perf_counter()
-    hits, reading = contextual_search(store, question, history, k, filters)
+    if chosen == "offline":
+        hits, reading = _offline_search(store, question, history, k, filters)
+    else:
+        hits, reading = contextual_search(store, question, history, k, filters)
     if chosen == "llm":
         from ..tokens import count_tokens
 
-        evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, settings.llm.model))
+        evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, settings.llm.model),
+                                  question=question)
     else:
-        evidence = build_evidence(hits)
+        evidence = build_evidence(hits, question=question)
     engine_label = "offline" if chosen == "offline" else f"llm:{settings.llm.model}"
     if not evidence:
         if on_token:
@@ -92,9 +132,8 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
     if reading.followup:
         notes.append(f"read as a follow-up to \"{reading.anchors[-1]}\": searched for both together")
     if chosen == "offline":
-        from .offline import compose
-
-        text = compose(store, question, evidence, referent(question, history, evidence) if reading.followup else None)
+        text, evidence, offline_notes = _offline_compose(store, question, evidence, history, reading)
+        notes += offline_notes
         if on_token:
             on_token(text)
     else:

@@ -7,7 +7,9 @@ numbers an item here (see :mod:`assistant.engines.citations`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+
 from ..models import Evidence, Hit
 
 # Best-passage cosine similarity (question framing stripped, see query.py)
@@ -26,17 +28,45 @@ WEAK_MATCH = 0.5
 RELATIVE_MIN = 0.6
 
 
-def is_relevant(hits: list[Hit]) -> bool:
-    return bool(hits) and hits[0].dense >= RELEVANCE_MIN
+# A question that names a paper's own coined method ("How do RazorAttention and DuoAttention ...") is about
+# the collection even when its wording is far from the abstract's: the names are checked among this many
+# top hits, and such a question must still clear this much lower similarity.
+NAMED_HITS = 3
+NAMED_MIN = 0.2
+_CODED_TOKEN = re.compile(r"(?<![\w-])[A-Za-z][\w-]*(?:[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z])[\w-]*")
+
+
+def names_in_collection(question: str, hits: list[Hit]) -> list[Hit]:
+    """The top hits whose own coined method name (a word with an inner capital or a digit, such as
+    DuoAttention or PowerInfer-2) the question uses."""
+    from ..roles import method_names
+
+    coined = {m.group(0).rstrip("-").casefold() for m in _CODED_TOKEN.finditer(question)}
+    if not coined:
+        return []
+    return [h for h in hits[:NAMED_HITS]
+            if coined & {n.casefold() for n in method_names(h.paper.title, h.paper.abstract)}]
+
+
+def is_relevant(hits: list[Hit], question: str | None = None) -> bool:
+    if not hits:
+        return False
+    if hits[0].dense >= RELEVANCE_MIN:
+        return True
+    return question is not None and hits[0].dense >= NAMED_MIN and bool(names_in_collection(question, hits))
 
 
 def build_evidence(hits: list[Hit], budget_tokens: int | None = None,
-                   count_tokens: Callable[[str], int] | None = None) -> list[Evidence]:
-    """Number the relevant hits; trim abstracts so the whole fits ``budget_tokens``."""
-    if not is_relevant(hits):
+                   count_tokens: Callable[[str], int] | None = None, question: str | None = None) -> list[Evidence]:
+    """Number the relevant hits; trim abstracts so the whole fits ``budget_tokens``.
+
+    ``question``: when given, a question naming a collection paper's own method passes the relevance
+    gate (see ``NAMED_MIN``) and the named papers are always kept."""
+    if not is_relevant(hits, question):
         return []
+    named = {h.paper.paper_id for h in names_in_collection(question, hits)} if question else set()
     floor = max(RELEVANCE_MIN * 0.8, hits[0].dense * RELATIVE_MIN)
-    kept = [h for h in hits if h.dense >= floor or h.lexical >= 0.8]
+    kept = [h for h in hits if h.dense >= floor or h.lexical >= 0.8 or h.paper.paper_id in named]
     items: list[Evidence] = []
     used = 0
     for hit in kept:

@@ -1,45 +1,89 @@
 """The offline engine: answers composed from the abstracts' own sentences.
 
-No model writes anything here. For each evidence abstract the engine scores
-every sentence against the question (dense similarity from the same MiniLM
-model that powers search, plus BM25-weighted term overlap, plus a bonus for
-sentences that carry figures when the question asks for a quantity), then picks
-the best few across papers, at most two per paper and no near-duplicates, and
-cites each one to the paper it came from. Deterministic and honest by
-construction: every sentence is quoted verbatim and cited to its source.
+No model writes anything here. The question is read first (:mod:`.question`): its kind decides which
+sentences may be quoted. A paper is quoted for its own claims only, the METHOD and RESULT sentences that
+:mod:`assistant.roles` marks as the paper's own work (kept in the catalogue, ``store.tagged``); background,
+problem statements and descriptions of others' methods are never passed off as a paper's contribution.
+Only "what is" and "why" questions may quote background, and then the line says so ("Background (…)").
+
+Each allowed sentence is scored against the question: BM25-weighted coverage of the question's content
+words, dense similarity from the MiniLM model that powers search (for the lexically most promising
+sentences), the paper's retrieval similarity, and a few kind-specific signals (a figure for "how much",
+the asked condition such as "7B" or "Objects365" in the same sentence, a method sentence for "how").
+A paper appears only if one of its own sentences answers the question; the best paper leads, and the
+markers are numbered in reading order. A question that names a method ("How does Medusa …") is answered
+from the paper that owns the name. "Which" questions list every qualifying paper, one line each. When
+nothing in the abstracts reports what is asked, the answer says so and lists the nearest papers
+without citing them as support.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..models import Evidence
+from ..query import content_terms
+from ..roles import Role, TaggedSentence, method_names
 from ..store.lexical import tokenize
-from ..textnorm import split_sentences
+from .question import Kind, Reading, read_question
 
-MAX_SENTENCES = 5
-PER_PAPER = 2
-MAX_CANDIDATES = 60  # sentences considered per question
-DENSE_CANDIDATES = 12  # of which the lexically best are embedded: the engine's main cost
+MAX_PAPERS = 3  # papers quoted for a question that is not a list
+MAX_LIST_PAPERS = 12
+LIST_POOL = 20  # papers retrieved for a "which" question (others: the caller's k)
+DENSE_CANDIDATES = 16  # sentences embedded per question (the engine's main cost), lexically best first
 FOCUS_BONUS = 0.15  # follow-ups: bonus for sentences of the paper "it" refers to (conversation.referent)
-QUANTITY_RE = re.compile(r"\b(how (many|much|fast|large|big|small|long|accurate)|what (percentage|fraction|speed|"
-                         r"accuracy|score)|by how|speed-?up|faster|times|tokens? per second|fps|latency|number of)\b",
-                         re.I)
-FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x|×|times|fps|tokens|ms|s\b|GB|MB|B\b|M\b|K\b)|\d+\.\d+|\b\d{2,}\b")
+KEEP_RATIO = 0.82  # a paper is quoted when its best sentence scores this share of the best paper's
+LIST_KEEP_RATIO = 0.68
+LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
+LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
+SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
+OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
+NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
+WITHOUT_BONUS = 0.2
+RANK_PRIOR = 0.1  # bonus for the first-retrieved paper, falling to 0 for the last (questions that are not lists)
+FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times|-?fold|fps|tokens|ms\b|s\b|GB|MB|B\b|M\b|K\b|AP\b)"
+                       r"|\d+\.\d+|\b\d{2,}\b")
 # Text inside an abstract that addresses the reader's assistant is data, never an answer.
 INJECTION_RE = re.compile(r"ignore (all |any )?(previous|prior|above) instructions|system prompt|you are now|"
                           r"disregard (the|all|previous)|as an ai", re.I)
+_PROPOSAL_RE = re.compile(r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,60}?\b(?:propose|"
+                          r"proposes|introduce|introduces|present|presents|develop|design)\b", re.I)
+# "does not require auxiliary models", "without requiring fine-tuning", "requires no", "training-free"
+_NEGATION_RE = re.compile(r"\b(?:without|no|not|never|free of|free from|eliminat\w*|avoid\w*|bypass\w*|"
+                          r"dispens\w*|unnecessary)\b", re.I)
+NEGATION_WINDOW = 3  # words before X in which "no", "not", "without" negate it ("requires no auxiliary models")
+_TRAINING_FAMILY = ("training", "fine-tuning", "finetuning", "retraining", "train", "tuning")
+_ASKED_TOKEN_RE = re.compile(r"[A-Za-z0-9][\w./-]*\d[\w./-]*|\d[\w./%-]*", re.I)  # "7B", "Objects365", "90%"
 
 
 @dataclass(frozen=True, slots=True)
-class Scored:
+class Claim:
+    """A sentence that may be quoted, with its score."""
+
     n: int  # evidence number
-    position: int  # sentence index within the abstract
+    index: int  # sentence index within the abstract
     text: str
-    score: float
+    role: Role
+    own: bool
+    score: float = 0.0
+
+    @property
+    def background(self) -> bool:
+        """Quoted as background, not as the paper's contribution."""
+        return not (self.own and self.role in (Role.METHOD, Role.RESULT, Role.CONCLUSION))
+
+
+@dataclass
+class Composed:
+    """What the offline engine returns: the text, the evidence renumbered in reading order, notes."""
+
+    text: str
+    evidence: list[Evidence]
+    notes: list[str] = field(default_factory=list)
+    reported: bool = True  # False: the abstracts do not report what is asked; nothing is cited
 
 
 def short_name(title: str) -> str:
@@ -51,55 +95,340 @@ def short_name(title: str) -> str:
     return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 
 
-def _candidates(evidence: list[Evidence]) -> list[tuple[int, int, str]]:
-    per_paper = max(6, MAX_CANDIDATES // max(len(evidence), 1))
-    out = []
+def pool_size(question: str, k: int) -> int:
+    """How many papers to retrieve: "which" questions draw on a larger pool than the default ``k``."""
+    return max(k, LIST_POOL) if read_question(question).is_list else k
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+_NAMES: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _names(evidence: Evidence) -> tuple[str, ...]:
+    """The paper's own names (cached): its method names and the title's head before ':'."""
+    key = (evidence.paper.paper_id, evidence.paper.abstract)
+    if key not in _NAMES:
+        if len(_NAMES) > 4096:
+            _NAMES.clear()
+        names = list(method_names(evidence.paper.title, evidence.paper.abstract))
+        head = evidence.paper.title.split(":", 1)[0].strip()
+        if ":" in evidence.paper.title and 1 <= len(head.split()) <= 4:
+            names.append(head)
+        _NAMES[key] = tuple(n for n in dict.fromkeys(names) if len(n) >= 3)
+    return _NAMES[key]
+
+
+def named_papers(question: str, evidence: list[Evidence]) -> list[int]:
+    """Evidence numbers of the papers whose own name the question uses, in the order the question names them."""
+    found: list[tuple[int, int]] = []
     for item in evidence:
-        sentences = [s for s in split_sentences(item.text) if len(s.split()) >= 4 and not INJECTION_RE.search(s)]
-        out += [(item.n, i, s) for i, s in enumerate(sentences[:per_paper])]
-    return out[:MAX_CANDIDATES]
+        best = None
+        for name in _names(item):
+            match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question,
+                              0 if name.islower() or len(name) < 5 else re.I)
+            if match and (best is None or match.start() < best):
+                best = match.start()
+        if best is not None:
+            found.append((best, item.n))
+    return [n for _, n in sorted(found)]
 
 
-def score_sentences(store, question: str, evidence: list[Evidence],  # type: ignore[no-untyped-def]
-                    focus: int | None = None) -> list[Scored]:
-    """Score candidate sentences; only the lexically most promising are embedded (the costly part).
+# ---------------------------------------------------------------------------------------------- claims
 
-    ``focus``: the evidence number a follow-up's "it" refers to; its sentences get ``FOCUS_BONUS``.
-    """
-    cands = _candidates(evidence)
-    if not cands:
-        return []
-    q_terms = set(tokenize([question])[0])
-    idf = store.lexical.idf(q_terms)
+def _eligible(t: TaggedSentence, reading: Reading) -> bool:
+    if len(t.text.split()) < 4 or INJECTION_RE.search(t.text):
+        return False
+    if reading.kind in (Kind.WHAT_IS, Kind.WHY):
+        return t.role is not Role.CONCLUSION or t.own
+    if not t.own:
+        return False
+    if reading.kind is Kind.HOW_MUCH:
+        return t.role in (Role.RESULT, Role.CONCLUSION, Role.METHOD) and bool(FIGURE_RE.search(t.text))
+    if t.role is Role.CONCLUSION:  # "paves the way …" is outlook; a conclusion with a figure is a result
+        return bool(FIGURE_RE.search(t.text))
+    if t.role is Role.PROBLEM:  # "This paper tackles running LLMs beyond DRAM …": the paper's own aim
+        return reading.is_list
+    return t.role in (Role.METHOD, Role.RESULT)
+
+
+def _kind_bonus(t: TaggedSentence, reading: Reading) -> float:
+    kind, role = reading.kind, t.role
+    proposal = 0.05 if _PROPOSAL_RE.search(t.text) else 0.0
+    if kind is Kind.HOW:
+        return {Role.METHOD: 0.06, Role.RESULT: -0.08}.get(role, -0.12)
+    if kind is Kind.HOW_MUCH:
+        return 0.04 if role in (Role.RESULT, Role.CONCLUSION) else 0.0
+    if kind in (Kind.WHAT_IS, Kind.WHY):
+        own_claim = t.own and role in (Role.METHOD, Role.RESULT)
+        return (0.04 if own_claim else 0.0) + proposal + (0.04 if kind is Kind.WHY and role is Role.PROBLEM else 0.0)
+    if kind in (Kind.WHICH, Kind.NEGATIVE):
+        return proposal + (0.03 if role is Role.METHOD else -0.06 if role is Role.PROBLEM else 0.0)
+    return proposal + (0.03 if role is Role.METHOD else 0.0)
+
+
+def _asked_tokens(question: str, evidence: list[Evidence]) -> list[str]:
+    """The specific things a "how much" question conditions on: tokens with digits ("7B", "Objects365",
+    "LLaVA-1.5-7B") that are not the names of the papers themselves."""
+    names = {n.casefold() for e in evidence for n in _names(e)}
+    out = []
+    for m in _ASKED_TOKEN_RE.finditer(re.sub(r"['’]s\b", "", question)):
+        for token in m.group(0).split("/"):
+            # "16K-long", "1.3B-parameter": the figure is "16K", "1.3B"; the word after it describes it
+            token = re.sub(r"-[a-z]+$", "", token.strip(".,/-"))
+            if token and token.casefold() not in names and not re.fullmatch(r"\d{1,2}", token) \
+                    and token not in out:
+                out.append(token)
+    return out
+
+
+def _has_token(text: str, token: str) -> bool:
+    norm = lambda s: re.sub(r"[\s_]+", " ", s.casefold())
+    return re.search(rf"(?<![\w.]){re.escape(norm(token))}(?![\w])", norm(text)) is not None
+
+
+_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+
+
+def _embed(store, texts: list[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Sentence vectors, remembered per model: the same abstracts come back question after question."""
+    model = getattr(store.embedder, "model_id", type(store.embedder).__name__)
+    todo = [t for t in dict.fromkeys(texts) if (model, t) not in _VECTORS]
+    if todo:
+        if len(_VECTORS) > 20000:
+            _VECTORS.clear()
+        for text, vector in zip(todo, store.embedder.embed(todo)):
+            _VECTORS[(model, text)] = vector
+    return np.array([_VECTORS[(model, t)] for t in texts]) if texts else np.zeros((0, 1))
+
+
+def question_terms(store, question: str, reading: Reading) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The question's stemmed content words with their BM25 idf; for a negative question without the
+    excluded thing (mentioning it is no answer)."""
+    words = content_terms(question)
+    if reading.kind is Kind.NEGATIVE:
+        words = [w for w in words if w not in reading.excluded_terms and w not in reading.excluded.lower().split()]
+    q_terms = set(tokenize([" ".join(words)])[0]) if words else set()
+    return store.lexical.idf(q_terms) if q_terms else {}
+
+
+def coverage(store, question: str, reading: Reading, evidence: list[Evidence]) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    """Per paper, the idf-weighted share of the question's content words that its title and its own
+    claims use: whether the paper does the whole of what a "which" question asks, not one part of it."""
+    idf = question_terms(store, question, reading)
     total = sum(idf.values()) or 1.0
-    lexical = np.array([sum(idf[t] for t in q_terms & set(toks)) / total for toks in tokenize([c[2] for c in cands])])
-    wants_figure = bool(QUANTITY_RE.search(question))
-    figure = np.array([1.0 if wants_figure and FIGURE_RE.search(c[2]) else 0.0 for c in cands])
-    prior = np.array([evidence[c[0] - 1].similarity for c in cands])
-    focused = np.array([FOCUS_BONUS if c[0] == focus else 0.0 for c in cands])
-    cheap = 0.35 * lexical + 0.15 * figure + 0.2 * prior + focused
-    keep = np.argsort(-cheap, kind="stable")[:DENSE_CANDIDATES]
-    vectors = store.embedder.embed([cands[i][2] for i in keep])
-    score = cheap[keep] + 0.5 * (vectors @ store.query_vector(question))
-    return [Scored(cands[i][0], cands[i][1], cands[i][2], float(v)) for i, v in zip(keep, score)]
+    tagged = store.tagged([e.paper for e in evidence])
+    texts = [" ".join([e.paper.title, *(t.text for t in tagged.get(e.paper.paper_id, [])
+                                        if t.own and t.role in (Role.METHOD, Role.RESULT, Role.PROBLEM))])
+             for e in evidence]
+    return {e.n: sum(idf[t] for t in set(toks) & set(idf)) / total
+            for e, toks in zip(evidence, tokenize(texts))}
 
 
-def select(scored: list[Scored], vectors_like: dict[str, set[str]] | None = None) -> list[Scored]:
-    """Best sentences, at most PER_PAPER per paper, no near-duplicates, in reading order."""
-    chosen: list[Scored] = []
-    per: dict[int, int] = {}
-    best = max((s.score for s in scored), default=0.0)
-    for s in sorted(scored, key=lambda s: (-s.score, s.n, s.position)):
-        if len(chosen) >= MAX_SENTENCES or s.score < best * 0.6:
+def score_claims(store, question: str, reading: Reading, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+                 focus: int | None = None) -> list[Claim]:
+    """Every quotable sentence of the evidence, scored against the question (best first)."""
+    tagged = store.tagged([e.paper for e in evidence])
+    claims = [Claim(e.n, t.index, t.text, t.role, t.own) for e in evidence
+              for t in tagged.get(e.paper.paper_id, []) if _eligible(t, reading)]
+    if not claims:
+        return []
+    by_n = {e.n: e for e in evidence}
+    # The question's content words, without the excluded thing of a negative question (mentioning it is
+    # no answer) and with each paper's own name counted as present in all of that paper's sentences.
+    idf = question_terms(store, question, reading)
+    q_terms, total = set(idf), sum(idf.values()) or 1.0
+    name_terms = {e.n: set(tokenize([" ".join(_names(e))])[0]) if _names(e) else set() for e in evidence}
+    tokens = tokenize([c.text for c in claims])
+    asked = _asked_tokens(question, evidence) if reading.kind is Kind.HOW_MUCH else []
+    subject = set(tokenize([reading.subject])[0]) if reading.subject else set()
+    percent = reading.kind is Kind.HOW_MUCH and bool(re.search(r"\b(?:percent\w*|share|fraction|proportion)\b|%",
+                                                               question, re.I))
+    cheap, must = [], []  # must: sentences embedded whatever their lexical score
+    for claim, toks in zip(claims, tokens):
+        present = set(toks) | name_terms[claim.n]
+        lexical = sum(idf[t] for t in q_terms & present) / total
+        score = 0.5 * lexical + 0.2 * by_n[claim.n].similarity + _kind_bonus(
+            TaggedSentence(claim.index, claim.text, claim.role, claim.own), reading)
+        if not reading.is_list:  # retrieval judged the whole abstract: its order is a prior for one answer
+            score += RANK_PRIOR * (1 - (claim.n - 1) / len(evidence))
+        if asked:
+            score += 0.2 * sum(_has_token(claim.text, a) or _has_token(by_n[claim.n].paper.title, a)
+                               for a in asked) / len(asked)
+        if reading.kind is Kind.NEGATIVE and _does_without(claim.text, reading.excluded_terms):
+            score += WITHOUT_BONUS  # the sentence that says it does without X is the answer
+            must.append(len(cheap))
+        if subject and subject <= set(toks):
+            score += 0.12
+        if claim.n == focus:
+            score += FOCUS_BONUS
+        cheap.append(score)
+    cheap_arr = np.array(cheap)
+    # Embed the lexically best sentences, and for list questions each paper's best one.
+    order = list(np.argsort(-cheap_arr, kind="stable"))
+    keep: list[int] = list(must)
+    if reading.is_list:
+        seen: set[int] = set()
+        for i in order:
+            if claims[i].n not in seen:
+                seen.add(claims[i].n)
+                if i not in keep:
+                    keep.append(i)
+    for i in order:
+        if len(keep) >= max(DENSE_CANDIDATES, len(keep)) and i not in keep:
             break
-        if per.get(s.n, 0) >= PER_PAPER or any(_overlap(s.text, c.text) > 0.7 for c in chosen):
+        if i not in keep:
+            keep.append(i)
+    vectors = _embed(store, [claims[i].text for i in keep])
+    dense = vectors @ store.query_vector(question)
+    final = cheap_arr + 0.5 * np.array([by_n[c.n].similarity * 0.8 for c in claims])  # not embedded: a guess
+    for i, d in zip(keep, dense):
+        final[i] = cheap_arr[i] + 0.5 * float(d)
+    scored = [replace(c, score=float(s)) for c, s in zip(claims, final)]
+    if percent and any("%" in c.text for c in scored):  # a percentage is asked: only a sentence with one answers
+        scored = [c for c in scored if "%" in c.text]
+    return sorted(scored, key=lambda c: (-c.score, c.n, c.index))
+
+
+# ---------------------------------------------------------------------------------------------- negatives
+
+_GENERIC_HEADS = frozenset("model models method methods module modules network networks component components "
+                           "step steps stage stages".split())
+_BURDEN_RE = re.compile(r"\b(?:challeng\w*|impede\w*|burden\w*|costly|expensive|overhead|requir\w*|necessitat\w*|"
+                        r"rel(?:y|ies|ying) on|depend\w*|need\w*|extra|additional|separate|auxiliary|limit\w*|"
+                        r"hinder\w*|restrict\w*|difficult\w*|lack\w*|resource-intensive|prohibitive)\b", re.I)
+
+
+def _stem(word: str) -> str:
+    word = word.lower().rstrip("s")
+    return word[:max(4, len(word) - 3)]
+
+
+def _family(word: str) -> tuple[str, ...]:
+    """Stems that name the same thing: "training" also covers fine-tuning and retraining."""
+    if word.startswith(("train", "fine-tun", "finetun", "retrain")):
+        return tuple(_stem(w) for w in _TRAINING_FAMILY)
+    return (_stem(word),)
+
+
+def _thing_positions(text: str, terms: tuple[str, ...]) -> list[int]:
+    """Word positions where the excluded thing is named: for "draft model", a word of its modifiers
+    followed within two words by its head noun ("draft model", "drafting model") or, for a generic head,
+    the modifier's agent noun ("drafter"); for a one-word thing ("training"), the word itself, its family
+    ("fine-tuning", "retraining") and "training-free"."""
+    words = re.findall(r"[\w-]+", text.lower())
+    if len(terms) == 1:
+        stems = _family(terms[0])
+        return [i for i, w in enumerate(words)
+                if any(w.startswith(s) or f"-{s}" in w or f"{s}-free" in w for s in stems)]
+    head, modifiers = _stem(terms[-1]), [s for t in terms[:-1] for s in _family(t)]
+    found = []
+    for i, w in enumerate(words):
+        if not any(w.startswith(s) for s in modifiers):
             continue
-        chosen.append(s)
-        per[s.n] = per.get(s.n, 0) + 1
-    first_rank = {}
-    for s in chosen:
-        first_rank.setdefault(s.n, len(first_rank))
-    return sorted(chosen, key=lambda s: (first_rank[s.n], s.position))
+        agent = terms[-1] in _GENERIC_HEADS and w.endswith(("er", "ers"))
+        if agent or any(words[j].startswith(head) for j in range(i + 1, min(i + 3, len(words)))):
+            found.append(i)
+    return found
+
+
+def _does_without(text: str, terms: tuple[str, ...]) -> bool:
+    """The sentence says it needs no X: a negation shortly before X ("requires no auxiliary models",
+    "without requiring fine-tuning"), or "X-free"."""
+    words = re.findall(r"[\w-]+", text.lower())
+    head = terms[-1]
+    spots = _thing_positions(text, terms)
+    if head in _GENERIC_HEADS:  # "no auxiliary models" is no separate draft model either
+        spots += [i for i, w in enumerate(words) if w.startswith(_stem(head)) and i > 0
+                  and words[i - 1] in ("auxiliary", "extra", "additional", "separate", "external", "draft")]
+    for i in spots:
+        if words[i].endswith("-free") or (i + 1 < len(words) and words[i + 1] == "free"):
+            return True
+        if _NEGATION_RE.search(" ".join(words[max(0, i - NEGATION_WINDOW):i])):
+            return True
+    return False
+
+
+def _uses(text: str, terms: tuple[str, ...]) -> bool:
+    """The sentence speaks of X without negating it."""
+    return bool(_thing_positions(text, terms)) and not _does_without(text, terms)
+
+
+def negative_standing(tagged: list[TaggedSentence], reading: Reading) -> str:
+    """Where a paper stands on a negative question's excluded thing X:
+
+    * ``"without"``: its own sentences say it needs no X;
+    * ``"uses"``: its own method or result sentences use X;
+    * ``"alternative"``: it sets X out as the field's burden (a prior-work or problem sentence that
+      names X as something required, costly or separate) and its own sentences do not use X;
+    * ``"silent"``: it does not speak of X.
+    """
+    terms = reading.excluded_terms
+    own = [t for t in tagged if t.own and t.role in (Role.METHOD, Role.RESULT, Role.CONCLUSION)]
+    if any(_does_without(t.text, terms) for t in own):
+        return "without"
+    if any(_uses(t.text, terms) for t in own):
+        return "uses"
+    if any(t.role in (Role.PRIOR, Role.PROBLEM) and _thing_positions(t.text, terms) and _BURDEN_RE.search(t.text)
+           for t in tagged if not t.own or t.role is Role.PROBLEM):
+        return "alternative"
+    return "silent"
+
+
+# ---------------------------------------------------------------------------------------------- choosing
+
+def choose(store, question: str, reading: Reading, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+           claims: list[Claim], focus: int | None = None) -> list[list[Claim]]:
+    """The claims to quote, grouped per paper, best paper first. A paper the question names, or that a
+    follow-up's "it" refers to (``focus``), answers it alone."""
+    best: dict[int, list[Claim]] = {}
+    for c in claims:
+        best.setdefault(c.n, []).append(c)
+    if not best:
+        return []
+    named = [n for n in named_papers(question, evidence) if n in best]
+    if focus in best and not named:
+        named = [focus]
+    if named:
+        papers = named if reading.kind is Kind.COMPARE or reading.is_list else named[:1]
+        papers = sorted(papers, key=lambda n: -best[n][0].score) if reading.is_list else papers
+    else:
+        ranked = sorted(best, key=lambda n: -best[n][0].score)
+        standing: dict[int, str] = {}
+        if reading.kind is Kind.NEGATIVE:
+            tagged = store.tagged([e.paper for e in evidence])
+            by_n = {e.n: e for e in evidence}
+            standing = {n: negative_standing(tagged[by_n[n].paper.paper_id], reading) for n in ranked}
+        top = best[ranked[0]][0].score
+        ratio, limit = (LIST_KEEP_RATIO, MAX_LIST_PAPERS) if reading.is_list else (KEEP_RATIO, MAX_PAPERS)
+        if reading.kind is Kind.NEGATIVE:  # only papers that do without X; the topic gate is looser
+            doing_without = [n for n in ranked if standing[n] in ("without", "alternative")]
+            if doing_without:
+                ranked, ratio = doing_without, NEGATIVE_KEEP_RATIO
+            else:  # no abstract speaks of X: the papers that do the rest of what is asked, minus those using X
+                ranked = [n for n in ranked if standing[n] != "uses"] or ranked
+                top = best[ranked[0]][0].score
+        papers = [n for n in ranked if best[n][0].score >= top * ratio]
+        if reading.kind is Kind.WHICH:  # the paper must do the whole of what is asked, or answer it best
+            covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
+            papers = [n for n in papers if covered[n] >= LIST_COVERAGE or best[n][0].score >= top * LIST_SURE_RATIO]
+        papers = papers[:limit]
+    # A "how much" question with no specific condition ("how fast is it?") is answered by each figure.
+    second = OPEN_FIGURE_RATIO if reading.kind is Kind.HOW_MUCH and not _asked_tokens(question, evidence) \
+        else SECOND_RATIO
+    groups = []
+    for n in papers:
+        first = best[n][0]
+        if reading.kind is Kind.NEGATIVE:  # the sentence that says the paper does without X answers
+            first = next((c for c in best[n] if _does_without(c.text, reading.excluded_terms)), first)
+        group = [first]
+        if not reading.is_list or named:
+            for c in [c for c in best[n] if c is not first][:1]:
+                if c.score >= first.score * second and _overlap(c.text, first.text) <= 0.7 and (
+                        c.role is first.role or reading.kind in (Kind.WHICH, Kind.GENERAL)):
+                    group.append(c)
+        groups.append(sorted(group, key=lambda c: c.index))
+    return groups
 
 
 def _overlap(a: str, b: str) -> float:
@@ -107,19 +436,71 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def compose(store, question: str, evidence: list[Evidence],  # type: ignore[no-untyped-def]
-            focus: int | None = None) -> str:
-    """One paragraph per paper: its short name, then its chosen sentences, each cited."""
-    chosen = select(score_sentences(store, question, evidence, focus))
+def _not_reported(question: str, reading: Reading, evidence: list[Evidence], claims: list[Claim]) -> str | None:
+    """Why the abstracts do not answer, or None when they do."""
+    if not claims:
+        if reading.kind is Kind.HOW_MUCH:
+            return "None of the abstracts found states a figure in the paper's own words."
+        return "None of the abstracts found answers this question in the paper's own words."
+    if reading.kind is Kind.HOW_MUCH:
+        asked = _asked_tokens(question, evidence)
+        by_n = {e.n: e for e in evidence}
+        if asked and not any(_has_token(c.text, a) or _has_token(by_n[c.n].paper.title, a)
+                             for c in claims[:8] for a in asked):
+            return f"None of the abstracts found reports a figure for {', '.join(asked)}."
+    return None
+
+
+def compose_answer(store, question: str, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+                   focus: int | None = None) -> Composed:
+    """The offline answer: one paragraph per paper, best first, markers numbered in reading order."""
+    reading = read_question(question)
+    claims = score_claims(store, question, reading, evidence, focus)
+    missing = _not_reported(question, reading, evidence, claims)
+    if missing is not None:
+        return _nearest(missing, evidence, claims)
+    groups = choose(store, question, reading, evidence, claims, focus)
+    if not groups:
+        return _nearest("None of the abstracts found states that its own method does without "
+                        f"{reading.excluded}." if reading.kind is Kind.NEGATIVE else
+                        "None of the abstracts found answers this question in the paper's own words.",
+                        evidence, claims)
     by_n = {e.n: e for e in evidence}
-    paragraphs: list[str] = []
-    current = None
-    for s in chosen:
-        sentence = s.text if s.text.endswith((".", "!", "?")) else s.text + "."
-        cited = f"{sentence[:-1]} [{s.n}]{sentence[-1]}"
-        if s.n != current:
-            paragraphs.append(f"{short_name(by_n[s.n].paper.title)}: {cited}")
-            current = s.n
-        else:
-            paragraphs[-1] += f" {cited}"
-    return "\n\n".join(paragraphs)
+    order = [g[0].n for g in groups]
+    renumbered = _renumber(evidence, order)
+    new_n = {old: i + 1 for i, old in enumerate(order)}
+    paragraphs = []
+    for group in groups:
+        name = short_name(by_n[group[0].n].paper.title)
+        own = [c for c in group if not c.background]
+        background = [c for c in group if c.background]
+        lines = []
+        if own:
+            lines.append(f"{name}: " + " ".join(_cited(c.text, new_n[c.n]) for c in own))
+        if background:
+            lines.append(f"Background ({name}): " + " ".join(_cited(c.text, new_n[c.n]) for c in background))
+        paragraphs.append(" ".join(lines) if len(lines) == 1 else "\n".join(lines))
+    return Composed("\n\n".join(paragraphs), renumbered)
+
+
+def _cited(sentence: str, n: int) -> str:
+    sentence = sentence if sentence.endswith((".", "!", "?")) else sentence + "."
+    return f"{sentence[:-1]} [{n}]{sentence[-1]}"
+
+
+def _renumber(evidence: list[Evidence], order: list[int]) -> list[Evidence]:
+    """The evidence with the cited papers first, numbered 1.. in the order the answer cites them."""
+    rank = {n: i for i, n in enumerate(order)}
+    ordered = sorted(evidence, key=lambda e: (rank.get(e.n, len(order)), e.n))
+    return [replace(e, n=i + 1) for i, e in enumerate(ordered)]
+
+
+def _nearest(reason: str, evidence: list[Evidence], claims: list[Claim]) -> Composed:
+    """The abstracts do not report what is asked: say so, and list the nearest papers without citing them."""
+    best: dict[int, float] = {}
+    for c in claims:
+        best.setdefault(c.n, c.score)
+    ranked = sorted(evidence, key=lambda e: (-best.get(e.n, -1.0), -e.similarity))[:3]
+    lines = [reason, "", "Nearest papers (not cited as support):"]
+    lines += [f"- {e.paper.title}" + (f" ({e.paper.year})" if e.paper.year else "") for e in ranked]
+    return Composed("\n".join(lines), _renumber(evidence, [e.n for e in ranked]), reported=False)

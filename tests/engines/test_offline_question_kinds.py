@@ -1,0 +1,121 @@
+"""The offline engine reads the question's kind and quotes only papers' own claims, over the real seeded store."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.engines.answer import NO_EVIDENCE, ask
+from assistant.engines.citations import MARKER_RE
+from assistant.engines.offline import negative_standing
+from assistant.engines.question import Kind, read_question, topic_query
+from assistant.roles import tag_abstract
+from assistant.store import Store
+
+SWIFT = "SWIFT: On-the-Fly Self-Speculative Decoding for LLM Inference Acceleration"
+FASTDRAFT = "FastDraft: How to Train Your Draft"
+RAZOR = "RazorAttention: Efficient KV Cache Compression Through Retrieval Heads"
+DUO = "DuoAttention: Efficient Long-Context LLM Inference with Retrieval and Streaming Heads"
+
+
+@pytest.mark.parametrize(("question", "kind", "is_list"), [
+    ("Which papers compress the KV cache by quantizing it to low bit widths?", Kind.WHICH, True),
+    ("Which speculative decoding methods need no separate draft model?", Kind.NEGATIVE, True),
+    ("Which training-free methods prune visual tokens?", Kind.NEGATIVE, True),
+    ("How does SWIFT build its draft model without extra parameters or training?", Kind.HOW, False),
+    ("By how much does Clover outperform Medusa?", Kind.HOW_MUCH, False),
+    ("What AP does RT-DETR-R50 reach after pre-training with Objects365?", Kind.HOW_MUCH, False),
+    ("What is Token Recycling?", Kind.WHAT_IS, False),
+    ("How do RazorAttention and DuoAttention treat retrieval heads differently?", Kind.COMPARE, False),
+    ("Why do draft and target models wait for each other?", Kind.WHY, False),
+])
+def test_question_kinds(question: str, kind: Kind, is_list: bool) -> None:
+    reading = read_question(question)
+    assert (reading.kind, reading.is_list) == (kind, is_list)
+
+
+def test_negative_question_names_the_excluded_thing_and_its_topic() -> None:
+    reading = read_question("Which papers speed up LLM decoding without a separate draft model?")
+    assert reading.excluded == "separate draft model"
+    assert reading.excluded_terms == ("draft", "model")  # "separate" qualifies, it is not the thing
+    assert topic_query("Which papers speed up LLM decoding without a separate draft model?") == \
+        "Which papers speed up LLM decoding"
+
+
+def test_negative_standing_from_the_abstracts_own_words(seeded_store: Store) -> None:
+    reading = read_question("Which speculative decoding methods need no separate draft model?")
+    by_title = {p.title: p for p in seeded_store.catalogue.iter_papers()}
+    swift, fastdraft = by_title[SWIFT], by_title[FASTDRAFT]
+    # SWIFT describes ordinary speculative decoding (a compact draft model) as background, but says of itself
+    # that it "does not require auxiliary models"; FastDraft trains a draft model.
+    assert negative_standing(tag_abstract(swift.title, swift.abstract), reading) == "without"
+    assert negative_standing(tag_abstract(fastdraft.title, fastdraft.abstract), reading) == "uses"
+
+
+def _quotes(answer) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    return [(m.group(1).strip(), int(m.group(2))) for m in re.finditer(r"([^\[\n]+?)\s*\[(\d+)\][.!?]", answer.text)]
+
+
+def test_negative_answer_cites_the_paper_that_does_without_and_never_its_background(seeded_store: Store) -> None:
+    answer = ask(seeded_store, "Which speculative decoding methods need no separate draft model?", engine="offline")
+    titles = [c.title for c in answer.citations]
+    assert SWIFT in titles and FASTDRAFT not in titles
+    swift_n = next(c.n for c in answer.citations if c.title == SWIFT)
+    quoted = [text for text, n in _quotes(answer) if n == swift_n]
+    assert any("does not require auxiliary models" in q for q in quoted)
+    assert not any("compact model to draft multiple tokens" in q for q in quoted)  # SWIFT's background
+
+
+def test_markers_run_in_reading_order_from_one(seeded_store: Store) -> None:
+    for question in ("Which papers compress the KV cache by quantizing it to low bit widths?",
+                     "Which papers propose real-time object detectors or detection backbones?"):
+        answer = ask(seeded_store, question, engine="offline")
+        seen = list(dict.fromkeys(int(n) for m in MARKER_RE.finditer(answer.text) for n in [m.group(1)]))
+        assert seen == list(range(1, len(seen) + 1)) and len(seen) >= 2
+        assert [c.n for c in answer.citations] == seen
+        given = {e.n: e.paper.paper_id for e in answer.evidence}
+        assert all(given[c.n] == c.paper_id for c in answer.citations)
+
+
+def test_only_own_method_or_result_sentences_are_quoted(seeded_store: Store) -> None:
+    answer = ask(seeded_store, "Which papers compress the KV cache by quantizing it to low bit widths?",
+                 engine="offline")
+    by_n = {e.n: e.paper for e in answer.evidence}
+    quotes = _quotes(answer)
+    assert quotes
+    for text, n in quotes:
+        paper = by_n[n]
+        sentence = text.split(": ", 1)[-1]
+        tags = [t for t in seeded_store.tagged([paper])[paper.paper_id] if sentence.rstrip(".") in t.text]
+        assert tags and all(t.own for t in tags), (paper.title, sentence)
+
+
+def test_a_named_method_is_answered_from_its_own_paper(seeded_store: Store) -> None:
+    answer = ask(seeded_store, "How does Medusa verify multiple candidate continuations in one decoding step?",
+                 engine="offline")
+    assert [c.title for c in answer.citations] == \
+        ["Medusa: Simple LLM Inference Acceleration Framework with Multiple Decoding Heads"]
+    assert "tree-based attention" in answer.text
+
+
+def test_a_question_naming_two_collection_methods_passes_the_gate(seeded_store: Store) -> None:
+    # Its wording is far from both abstracts (best similarity below the gate), but it names their methods.
+    answer = ask(seeded_store, "How do RazorAttention and DuoAttention treat retrieval heads differently from "
+                               "the other heads?", engine="offline")
+    assert answer.text != NO_EVIDENCE
+    assert {c.title for c in answer.citations} == {RAZOR, DUO}
+
+
+def test_what_is_may_quote_background_and_says_so(seeded_store: Store) -> None:
+    answer = ask(seeded_store, "What is the ragged tensor problem in batch speculative decoding?", engine="offline")
+    assert answer.text.startswith("Background (Batch Speculative Decoding Done Right):")
+    assert "ragged tensor problem" in answer.text
+
+
+def test_a_figure_the_abstracts_do_not_report_is_said_so_with_nearest_papers(seeded_store: Store) -> None:
+    answer = ask(seeded_store, "How many tokens per second does PowerInfer-2 reach for a 13B model on a smartphone?",
+                 engine="offline")
+    assert answer.text.split("\n")[0] == "None of the abstracts found reports a figure for 13B."
+    assert "Nearest papers" in answer.text and answer.citations == []
+    assert "PowerInfer-2" in answer.text.split("Nearest papers", 1)[1]
