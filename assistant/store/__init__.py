@@ -64,10 +64,12 @@ class Store:
     # -- components, loaded on first use ------------------------------------------------------
     @cached_property
     def embedder(self):
+        """The embedding model behind the shipped vectors and a memory of recent texts (``vector_cache.py``)."""
         from .embeddings import make_embedder
+        from .vector_cache import CachedEmbedder
 
         s = self.settings
-        return make_embedder(s.store.embedding, s.openai_api_key, s.llm.base_url)
+        return CachedEmbedder(make_embedder(s.store.embedding, s.openai_api_key, s.llm.base_url))
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding; the last few are remembered (search and answering both need it)."""

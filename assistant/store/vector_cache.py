@@ -1,11 +1,16 @@
-"""Precomputed passage vectors shipped for the bundled corpus.
+"""Precomputed vectors shipped for the bundled corpus: its passages and its abstracts' sentences.
 
 Embedding the bundled 460 abstracts takes about 25 s on 2 cores (the model's
 own throughput is the floor: ~6,000 tokens/s). A fresh install should not pay
-that, so the package ships the vectors, keyed by a hash of (model id, passage
-text). Any passage whose text or model differs simply misses the cache and is
-embedded as usual; ``tests/store/test_vector_cache.py`` checks the shipped
-vectors against freshly computed ones. Rebuild with ``make seed-vectors``.
+that, so the package ships the vectors, keyed by a hash of (model id, text):
+the passages ingest stores, and every abstract sentence, which answering and
+the verifier compare with questions and claims. Any text whose wording or
+model differs simply misses the cache and is embedded as usual;
+``tests/store/test_embeddings.py`` checks the shipped vectors against freshly
+computed ones. Rebuild with ``make seed-vectors``.
+
+:class:`CachedEmbedder` puts the shipped vectors and a bounded memory of
+recent texts in front of the model, so a sentence is embedded once per process.
 """
 
 from __future__ import annotations
@@ -47,3 +52,40 @@ class VectorCache:
 def write_cache(path: Path, model_id: str, texts: list[str], vectors: np.ndarray) -> None:
     keys = np.array([passage_key(model_id, t) for t in texts])
     np.savez_compressed(path, model_id=np.array(model_id), keys=keys, vectors=vectors.astype(np.float16))
+
+
+class CachedEmbedder:
+    """An embedder that answers from the shipped vectors and from texts it embedded before, and asks the
+    model only for the rest (in one call). Everything else (``model_id``, ``dim``, token counting) is the
+    model's own."""
+
+    MEMORY = 20000  # texts remembered (about 30 MB of 384-dim vectors)
+
+    def __init__(self, model) -> None:  # type: ignore[no-untyped-def]
+        self.model = model
+        self._seed: VectorCache | None = None
+        self._memory: dict[str, np.ndarray] = {}
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.model, name)
+
+    @property
+    def seed(self) -> VectorCache:
+        if self._seed is None:
+            self._seed = VectorCache(self.model.model_id)
+        return self._seed
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+        rows: list[np.ndarray | None] = []
+        for text in texts:
+            row = self._memory.get(text)
+            rows.append(row if row is not None else self.seed.get(text))
+        missing = list(dict.fromkeys(t for t, row in zip(texts, rows) if row is None))
+        if missing:
+            fresh = dict(zip(missing, self.model.embed(missing, progress=progress)))
+            if len(self._memory) + len(fresh) > self.MEMORY:
+                self._memory.clear()
+            self._memory.update(fresh)
+            rows = [row if row is not None else fresh[t] for t, row in zip(texts, rows)]
+        dim = getattr(self.model, "dim", 0)
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)

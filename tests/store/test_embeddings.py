@@ -12,6 +12,7 @@ from assistant.store import bundled_corpus, embeddings
 from assistant.store.embeddings import MiniLMEmbedder
 from assistant.store.passages import passages
 from assistant.store.vector_cache import VectorCache
+from assistant.textnorm import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +58,33 @@ def test_shipped_seed_vectors_match_the_model(embedder: MiniLMEmbedder) -> None:
         for rec in read_records(path):
             if isinstance(rec, Paper) and rec.paper_id not in seen:
                 seen.add(rec.paper_id)
-                texts += passages(rec, embedder)
+                texts += passages(rec, embedder) + split_sentences(rec.abstract)
     assert all(cache.get(t) is not None for t in texts), "seed_vectors.npz is stale: run `make seed-vectors`"
     sample = texts[::97]
     fresh = embedder.embed(sample)
     cached = np.vstack([cache.get(t) for t in sample])
     assert np.min(np.sum(fresh * cached, axis=1)) > 0.999
+
+
+def test_the_store_embeds_a_text_once_and_answers_shipped_ones_from_the_cache(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.store.vector_cache import CachedEmbedder
+
+    class Counting:
+        model_id, dim = MiniLMEmbedder.model_id, MiniLMEmbedder.dim
+
+        def __init__(self) -> None:
+            self.model, self.seen = MiniLMEmbedder(), []
+
+        def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            self.seen += texts
+            return self.model.embed(texts)
+
+    paper = next(r for r in read_records(bundled_corpus()[0]) if isinstance(r, Paper))
+    shipped = split_sentences(paper.abstract)[0]
+    counting = Counting()
+    cached = CachedEmbedder(counting)
+    first = cached.embed([shipped, "a sentence no abstract holds", "a sentence no abstract holds"])
+    again = cached.embed(["a sentence no abstract holds"])
+    assert counting.seen == ["a sentence no abstract holds"]  # shipped vector used, the new text embedded once
+    assert np.allclose(first[1], again[0]) and first.shape == (3, 384)
+    assert float(first[0] @ counting.model.embed([shipped])[0]) > 0.999
