@@ -9,10 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypedDict, Unpack
 
 from .textnorm import Markup, clean_identifier, clean_text, paper_id_for
+
+
+class PaperMeta(TypedDict, total=False):
+    """The metadata a reader may hand to :meth:`Paper.make`; every key is optional."""
+
+    authors: Iterable[object]
+    year: int | None
+    venue: str | None
+    doi: str | None
+    url: str | None
+    arxiv_id: str | None
+    categories: Iterable[object]
+    date: str | None
+    paper_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +52,30 @@ class Paper:
             object.__setattr__(self, "paper_id", paper_id_for(self.title))
 
     @classmethod
-    def make(cls, title: str, abstract: str, source: str, markup: Markup = "plain", **meta: object) -> "Paper":
+    def make(cls, title: str, abstract: str, source: str, markup: Markup = "plain",
+             **meta: Unpack[PaperMeta]) -> "Paper":
         """Build a paper from raw reader fields, cleaning the text the user will see.
 
         ``markup`` says what the reader's text is: ``"plain"`` (kept as typed), ``"tex"`` (prose with TeX
         fragments, as in arXiv abstracts) or ``"bibtex"`` (a BibTeX field value); see :mod:`textnorm`.
         Identifiers (``doi``, ``url``, ``arxiv_id``) only have TeX escapes undone, never dashes or ties.
+        Text that cleans to nothing is stored as ``None``.
         """
-        authors = tuple(a for a in (clean_text(str(x), markup) for x in meta.pop("authors", ()) or ()) if a)
-        categories = tuple(str(c) for c in meta.pop("categories", ()) or ())
-        clean = {k: ((clean_identifier(v, markup) if k in ("doi", "url", "arxiv_id") else clean_text(v, markup))
-                     or None) if isinstance(v, str) else v for k, v in meta.items()}
+
+        def prose(value: str | None) -> str | None:
+            return (clean_text(value, markup) or None) if isinstance(value, str) else value
+
+        def identifier(value: str | None) -> str | None:
+            return (clean_identifier(value, markup) or None) if isinstance(value, str) else value
+
+        authors = tuple(a for a in (clean_text(str(x), markup) for x in meta.get("authors") or ()) if a)
+        categories = tuple(str(c) for c in meta.get("categories") or ())
         return cls(
             title=clean_text(title, markup), abstract=clean_text(abstract, markup), source=source,
-            authors=authors, categories=categories, **clean,  # type: ignore[arg-type]
+            authors=authors, categories=categories, year=meta.get("year"), venue=prose(meta.get("venue")),
+            doi=identifier(meta.get("doi")), url=identifier(meta.get("url")),
+            arxiv_id=identifier(meta.get("arxiv_id")), date=prose(meta.get("date")),
+            paper_id=prose(meta.get("paper_id")) or "",
         )
 
     @property
@@ -66,11 +91,12 @@ class Paper:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> "Paper":
-        data = dict(data)
-        data["authors"] = tuple(data.get("authors") or ())  # type: ignore[arg-type]
-        data["categories"] = tuple(data.get("categories") or ())  # type: ignore[arg-type]
-        return cls(**data)  # type: ignore[arg-type]
+    def from_dict(cls, data: Mapping[str, Any]) -> "Paper":
+        """The paper :meth:`to_dict` wrote (decoded JSON: lists where the paper holds tuples)."""
+        fields = dict(data)
+        fields["authors"] = tuple(fields.get("authors") or ())
+        fields["categories"] = tuple(fields.get("categories") or ())
+        return cls(**fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +166,11 @@ class Filters:
         if key == "year":
             year_min, year_max = self.parse_year(value) if value else (None, None)
             return replace(self, year_min=year_min, year_max=year_max)
-        return replace(self, **{key: value or None})
+        if key == "source":
+            return replace(self, source=value or None)
+        if key == "venue":
+            return replace(self, venue=value or None)
+        return replace(self, category=value or None)
 
     @classmethod
     def parse(cls, text: str, current: Filters | None = None) -> Filters:
@@ -219,6 +249,9 @@ class Citation:
     n: int
     paper_id: str
     title: str
+    support: str | None = None  # the verifier's label for what this answer cites it for (weakest sentence)
+    score: float | None = None
+    evidence: str | None = None  # the abstract sentence that decided it
 
 
 @dataclass(slots=True)
@@ -236,10 +269,14 @@ class Answer:
     partial: bool = False  # generation stopped or cut before the end
     evidence: list[Evidence] = field(default_factory=list)
     weak_match: bool = False  # relevant enough to answer from, but no abstract matches the question closely
+    sentences: list = field(default_factory=list)  # each cited sentence's verdict (engines.output.SentenceVerdict)
 
     def to_json(self) -> dict[str, object]:
         return {"question": self.question, "answer": self.text, "engine": self.engine, "grounded": self.grounded,
-                "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in self.citations],
+                "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title, "support": c.support,
+                               "score": c.score, "evidence": c.evidence} for c in self.citations],
+                "sentences": [{"text": v.sentence, "citations": list(v.kept or v.markers), "support": v.label,
+                               "score": round(v.score, 3), "evidence": v.evidence} for v in self.sentences],
                 "usage": self.usage, "partial": self.partial, "uncited": self.uncited, "notes": self.notes,
                 "weak_match": self.weak_match}
 

@@ -94,7 +94,11 @@ def print_answer(answer: Answer, already_shown: str = "") -> None:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.title}")
+            mark = {"supported": "", "partial": "  (partly supported)", "unsupported": "  (NOT supported)",
+                    "contradicted": "  (CONTRADICTED)"}.get(c.support or "", "")
+            print(f"  [{c.n}] {c.title}{mark}")
+            if c.support in ("partial", "unsupported", "contradicted") and c.evidence:
+                print(f"       the abstract says: {textwrap.shorten(c.evidence, 110)}")
     for sentence in answer.uncited:
         print(f"  ! uncited: {textwrap.shorten(sentence, 100)}")
     for note in answer.notes:

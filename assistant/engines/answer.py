@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import dataclass, replace
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -23,6 +24,7 @@ from ..settings import Settings
 from .citations import check_citations
 from .conversation import HISTORY_TOKENS, contextual_search, history_messages, referent
 from .evidence import WEAK_MATCH, build_evidence
+from .output import verify_sentences
 
 EngineName = Literal["auto", "llm", "offline"]
 NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abstract is relevant enough "
@@ -138,21 +140,77 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
             on_token(text)
     else:
         from .llm import LLMClient
+        from .output import ReasoningFilter, check_output, fallback_reason
 
         client = llm or LLMClient(settings)
         prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm.model))
+        shown = ReasoningFilter()  # a <think> block is never streamed to the user
         completion = client.complete(render("answer_system"),
                                      render("answer_user", sources=format_sources(evidence), question=question,
                                             caution="\n" + template("answer_weak_caution") if weak else ""),
-                                     on_token=on_token, stop=stop, history=prior)
-        text, usage, partial = completion.text, dict(completion.usage), not completion.finished
+                                     on_token=(lambda piece: on_token(shown.feed(piece))) if on_token else None,
+                                     stop=stop, history=prior)
+        usage, partial = dict(completion.usage), not completion.finished
         if completion.error:
             notes.append(completion.error)
+        output = check_output(completion.text, evidence, _verifier(store))
+        reason = fallback_reason(output, weak) if completion.finished or not completion.text.strip() else None
+        if reason:  # the model's answer does not hold up: the offline engine answers, and says why
+            hits, reading = _offline_search(store, question, history, k, filters)
+            evidence = build_evidence(hits, question=question) or evidence
+            text, evidence, offline_notes = _offline_compose(store, question, evidence, history, reading)
+            notes += [f"the model's answer was not shown ({reason}); the offline engine answered instead",
+                      *offline_notes]
+            engine_label = f"offline (after llm:{settings.llm.model})"
+            partial = False
+        else:
+            text = output.text
+            notes += output.notes
     checked = check_citations(text, evidence)
     notes += [f"removed citation {m}: it numbers no source given to this answer" for m in checked.removed]
     if partial:
         notes.append("the answer was stopped before it finished")
+    verdicts = verify_sentences(checked.text, evidence, _verifier(store)).verdicts
+    support = _citation_support(checked.citations, verdicts)
     usage["seconds"] = round(time.perf_counter() - start, 3)
-    return Answer(question, checked.text, engine_label, grounded=bool(checked.citations),
-                  citations=checked.citations, usage=usage, notes=notes, uncited=checked.uncited,
-                  partial=partial, evidence=evidence, weak_match=weak)
+    # The offline engine quotes the papers' own sentences; a model's answer is grounded only if what it cites
+    # bears its sentences out.
+    grounded = bool(checked.citations) and (engine_label.startswith("offline")
+                                            or all(s.label in ("supported", "partial") for s in support.values()))
+    citations = [replace(c, support=support[c.n].label, score=support[c.n].score, evidence=support[c.n].evidence)
+                 if c.n in support else c for c in checked.citations]
+    return Answer(question, checked.text, engine_label, grounded=grounded,
+                  citations=citations, usage=usage, notes=notes, uncited=checked.uncited,
+                  partial=partial, evidence=evidence, weak_match=weak, sentences=verdicts)
+
+
+def _verifier(store):  # type: ignore[no-untyped-def]
+    """One verifier per store (it remembers each paper's analysed abstract)."""
+    from ..verify import Verifier
+
+    if "_verifier" not in store.__dict__:
+        store.__dict__["_verifier"] = Verifier(store.embedder)
+    return store.__dict__["_verifier"]
+
+
+_WORST_FIRST = {"contradicted": 0, "unsupported": 1, "partial": 2, "supported": 3}
+
+
+def _citation_support(citations, verdicts):  # type: ignore[no-untyped-def]
+    """Per cited source, the weakest verdict among the sentences that cite it (a source is shown as
+    supporting an answer only if it bears out every sentence it is cited for)."""
+    out = {}
+    for verdict in verdicts:
+        for n in verdict.kept or verdict.markers:
+            label = verdict.per_source.get(n, verdict.label)
+            current = out.get(n)
+            if current is None or _WORST_FIRST[label] < _WORST_FIRST[current.label]:
+                out[n] = _Support(label, round(verdict.score, 3), verdict.evidence)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Support:
+    label: str
+    score: float
+    evidence: str | None

@@ -79,7 +79,10 @@ def test_cli_ask_json_shape(seeded_home: Path, tmp_path: Path) -> None:
     assert set(out) >= {"question", "answer", "engine", "grounded", "citations", "usage"}
     assert out["grounded"] is True and out["engine"] == "offline"
     assert {c["n"] for c in out["citations"]} == {int(n) for n in re.findall(r"\[(\d+)\]", out["answer"])}
-    assert all(set(c) == {"n", "paper_id", "title"} for c in out["citations"])
+    assert all(set(c) == {"n", "paper_id", "title", "support", "score", "evidence"} for c in out["citations"])
+    # each citation says how the verifier judged it and which abstract sentence decided it
+    assert all(c["support"] in ("supported", "partial") and c["evidence"] for c in out["citations"])
+    assert out["sentences"] and all(s["support"] and s["citations"] for s in out["sentences"])
 
 
 @pytest.mark.parametrize("question", [
