@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chat demo test eval bench seed-vectors clean
+.PHONY: install chat demo check test eval bench seed-vectors clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ demo: install
 	$(VENV)/bin/litreview ask "how many tokens per second does PowerInfer-2 generate for TurboSparse-Mixtral-47B on a smartphone?"
 	$(VENV)/bin/litreview compare "real-time object detection" -k 3
 
-test: install
+check: install
+	$(VENV)/bin/ruff check assistant tests bench testkit scripts
+	$(VENV)/bin/mypy
+
+test: install check
 	$(PY) -m pytest
 
 eval: install

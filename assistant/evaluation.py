@@ -16,17 +16,24 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from .errors import InputError
 from .textnorm import paper_id_for
 
-DEFAULT_SETS = Path(__file__).resolve().parent / "evals" / "sets"  # assistant/evals links to evals/, shipped in the wheel
-MODES = ("hybrid", "lexical", "dense")
+if TYPE_CHECKING:
+    from .engines.answer import EngineName
+    from .retrieval import Mode
+    from .store import Store
+
+# assistant/evals links to evals/, shipped in the wheel
+DEFAULT_SETS = Path(__file__).resolve().parent / "evals" / "sets"
+MODES: tuple[Mode, ...] = ("hybrid", "lexical", "dense")
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ class RetrievalScores:
         return float(np.mean([1.0 / r if r else 0.0 for r in self.ranks])) if self.ranks else float("nan")
 
 
-def check_gold(store, sets: dict[str, list[Question]]) -> list[str]:
+def check_gold(store: Store, sets: dict[str, list[Question]]) -> list[str]:
     """Gold titles that are not in the store (errors in the set, or the wrong corpus)."""
     missing = []
     for name, questions in sets.items():
@@ -97,8 +104,8 @@ def check_gold(store, sets: dict[str, list[Question]]) -> list[str]:
     return missing
 
 
-def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,
-                    **search_kwargs) -> RetrievalScores:
+def score_retrieval(store: Store, questions: list[Question], mode: Mode, k: int = 10,
+                    diverse: bool = False) -> RetrievalScores:
     from .retrieval import search
 
     scores = RetrievalScores()
@@ -107,7 +114,7 @@ def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,
         if q.refuse or not q.gold:
             continue
         start = time.perf_counter()
-        hits = search(store, q.question, k=k, mode=mode, **search_kwargs)  # type: ignore[arg-type]
+        hits = search(store, q.question, k=k, mode=mode, diverse=diverse)
         scores.latencies.append(time.perf_counter() - start)
         got = [h.paper.paper_id for h in hits]
         gold = {paper_id_for(t) for t in q.gold}
@@ -119,7 +126,8 @@ def score_retrieval(store, questions: list[Question], mode: str, k: int = 10,
     return scores
 
 
-def run_retrieval_eval(store, sets: dict[str, list[Question]], modes=MODES) -> dict[str, dict[str, dict]]:
+def run_retrieval_eval(store: Store, sets: dict[str, list[Question]],
+                       modes: tuple[Mode, ...] = MODES) -> dict[str, dict[str, dict]]:
     """{set: {mode: metrics}} for every set with gold papers."""
     out: dict[str, dict[str, dict]] = {}
     for name, questions in sets.items():
@@ -165,7 +173,8 @@ def support(sentence: str, abstract: str) -> float:
     return len(set(words) & set(source)) / len(set(words)) if words else 1.0
 
 
-def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offline") -> dict[str, float]:
+def run_answer_eval(store: Store, sets: dict[str, list[Question]],
+                    engine: EngineName = "offline") -> dict[str, object]:
     """Answer-level metrics through the real `ask` pipeline."""
     import re
 
@@ -178,7 +187,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
     for questions in sets.values():
         for q in questions:
             start = time.perf_counter()
-            answer = ask(store, q.question, engine=engine)  # type: ignore[arg-type]
+            answer = ask(store, q.question, engine=engine)
             latencies.append(time.perf_counter() - start)
             given = {e.n: e.paper.paper_id for e in answer.evidence}
             for c in answer.citations:
@@ -190,7 +199,8 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
                 for n in {int(x) for x in re.findall(r"\d+", match.group(2))}:
                     if n in given:
                         cited_sentences += 1
-                        supported += support(text, store.get(given[n]).abstract) >= SUPPORT_MIN
+                        cited = store.get(given[n])
+                        supported += cited is not None and support(text, cited.abstract) >= SUPPORT_MIN
             if q.refuse:
                 refuse_n += 1
                 refused_ok += not answer.grounded
@@ -204,7 +214,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
                 gold = {paper_id_for(t) for t in q.gold}
                 numeric_ok += q.answer in answer.text and bool(gold & {c.paper_id for c in answer.citations})
     lat = np.array(latencies) * 1000
-    offline = resolve_engine(engine, store.settings) == "offline"  # type: ignore[arg-type]
+    offline = resolve_engine(engine, store.settings) == "offline"
     return {
         "questions": len(latencies),
         "citation_validity": valid / total if total else 1.0,
@@ -225,7 +235,7 @@ def run_answer_eval(store, sets: dict[str, list[Question]], engine: str = "offli
     }
 
 
-def quality_metrics(store, engine: str = "offline") -> dict[str, object]:
+def quality_metrics(store: Store, engine: EngineName = "offline") -> Mapping[str, object]:
     """Whether answers, comparison cells and drafts mean what they cite (:mod:`.quality_eval`), dev and
     held-out apart, as flat ``quality/<split>/<metric>`` keys; skipped with a note when the store does
     not hold the labelled papers (the labels are about the bundled corpus)."""
@@ -243,7 +253,7 @@ VERIFICATION_METRICS = ("auroc_supported_vs_contradicted", "auroc_supported_vs_r
 VERIFICATION_CEILINGS = frozenset({"contradicted_as_supported", "unsupported_as_supported", "partial_as_supported"})
 
 
-def verification_metrics(store, claims: Path = CLAIMS) -> dict[str, float]:
+def verification_metrics(store: Store, claims: Path = CLAIMS) -> dict[str, float]:
     """The claim verifier (:mod:`.verify`, what ``litreview lint`` runs) on the hand-labelled claims, dev and
     held-out apart, as flat ``verification/<split>/<metric>`` keys: AUROCs, accuracy, and per gold label the
     share given that label (``<label>_as_<label>``) and the share wrongly called supported."""

@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import InputError
 from .textnorm import paper_id_for, split_sentences
+
+if TYPE_CHECKING:
+    from .engines.answer import EngineName
+    from .store import Store
 
 LABELS_DIR = Path(__file__).resolve().parent / "evals" / "quality"  # assistant/evals links to evals/
 SPLITS = ("dev", "heldout")
@@ -175,29 +180,34 @@ def _figures(items: list[dict]) -> tuple[Figure, ...]:
     return tuple(Figure(str(f["value"]), tuple(f.get("keep", ())), f.get("title", "")) for f in items)
 
 
+_Label = TypeVar("_Label", "AnswerLabel", "CompareLabel", "DraftLabel")
+
+
 def load_labels(folder: Path = LABELS_DIR) -> Labels:
     """The three label files of ``folder``; a malformed row is an InputError naming its file and line."""
     labels = Labels()
-    loaders = (
-        ("answers.jsonl", labels.answers, lambda r: AnswerLabel(
-            str(r["id"]), r["split"], r["type"], r["question"], tuple(r["relevant"]), tuple(r.get("near_miss", ())),
-            _sentences(r.get("answer_sentences", [])), _sentences(r.get("traps", [])), _figures(r.get("figures", [])))),
-        ("compare.jsonl", labels.compare, lambda r: CompareLabel(
-            str(r["id"]), r["split"], r["topic"], r["title"], tuple(r["task_ok"]), tuple(r["approach_names"]),
-            _figures(r.get("figures", [])), tuple(r.get("background", ())))),
-        ("drafts.jsonl", labels.drafts, lambda r: DraftLabel(
-            str(r["id"]), r["split"], r["topic"], tuple(r["relevant"]), tuple(r.get("lookalikes", ())))),
-    )
-    for name, into, make in loaders:
-        path = folder / name
-        if not path.is_file():
-            raise InputError(path, "quality label file not found")
-        for lineno, row in _rows(path):
-            try:
-                into.append(make(row))
-            except (KeyError, TypeError) as exc:
-                raise InputError(path, f"not a valid label row (missing or wrong field {exc})", str(lineno)) from exc
+    labels.answers += _load(folder / "answers.jsonl", lambda r: AnswerLabel(
+        str(r["id"]), r["split"], r["type"], r["question"], tuple(r["relevant"]), tuple(r.get("near_miss", ())),
+        _sentences(r.get("answer_sentences", [])), _sentences(r.get("traps", [])), _figures(r.get("figures", []))))
+    labels.compare += _load(folder / "compare.jsonl", lambda r: CompareLabel(
+        str(r["id"]), r["split"], r["topic"], r["title"], tuple(r["task_ok"]), tuple(r["approach_names"]),
+        _figures(r.get("figures", [])), tuple(r.get("background", ()))))
+    labels.drafts += _load(folder / "drafts.jsonl", lambda r: DraftLabel(
+        str(r["id"]), r["split"], r["topic"], tuple(r["relevant"]), tuple(r.get("lookalikes", ()))))
     return labels
+
+
+def _load(path: Path, make: Callable[[dict], _Label]) -> list[_Label]:
+    """Every row of one label file made into a label; a missing file or field is an InputError."""
+    if not path.is_file():
+        raise InputError(path, "quality label file not found")
+    out: list[_Label] = []
+    for lineno, row in _rows(path):
+        try:
+            out.append(make(row))
+        except (KeyError, TypeError) as exc:
+            raise InputError(path, f"not a valid label row (missing or wrong field {exc})", str(lineno)) from exc
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- answers
@@ -340,12 +350,12 @@ def draft_metrics(scores: list[dict[str, float]]) -> dict[str, float | int]:
 
 # ---------------------------------------------------------------------------------------------- running
 
-def missing_titles(store, labels: Labels) -> list[str]:
+def missing_titles(store: Store, labels: Labels) -> list[str]:
     """Labelled titles that the store does not hold (the labels are about the bundled corpus)."""
     return sorted(t for t in labels.titles() if store.get(paper_id_for(t)) is None)
 
 
-def run_quality_eval(store, labels: Labels | None = None, engine: str = "offline",
+def run_quality_eval(store: Store, labels: Labels | None = None, engine: EngineName = "offline",
                      detail: bool = False) -> dict[str, dict]:
     """{split: metrics} for answers, comparisons and drafts through the real engines.
 
@@ -362,7 +372,7 @@ def run_quality_eval(store, labels: Labels | None = None, engine: str = "offline
     for split in SPLITS:
         answer_scores, rows_detail = [], []
         for label in (a for a in labels.answers if a.split == split):
-            answer = ask(store, label.question, engine=engine)  # type: ignore[arg-type]
+            answer = ask(store, label.question, engine=engine)
             cited_ids = {c.n: c.paper_id for c in answer.citations}
             score = score_answer(label, answer.text, cited_ids)
             answer_scores.append(score)
@@ -371,7 +381,7 @@ def run_quality_eval(store, labels: Labels | None = None, engine: str = "offline
         topics = sorted({c.topic for c in labels.compare if c.split == split})
         for topic in topics:
             group = [c for c in labels.compare if c.split == split and c.topic == topic]
-            result = compare(store, titles=[c.title for c in group], engine=engine)  # type: ignore[arg-type]
+            result = compare(store, titles=[c.title for c in group], engine=engine)
             by_id = {r.paper_id: r for r in result.rows}
             for c in group:
                 row = by_id[paper_id_for(c.title)]
@@ -381,13 +391,14 @@ def run_quality_eval(store, labels: Labels | None = None, engine: str = "offline
         draft_scores = []
         for d in (d for d in labels.drafts if d.split == split):
             try:
-                refs = [r.paper.paper_id for r in draft(store, d.topic, engine=engine).references]  # type: ignore[arg-type]
+                refs = [r.paper.paper_id for r in draft(store, d.topic, engine=engine).references]
             except NotFoundError:
                 refs = []
             scored_draft = score_draft(d, refs)
             draft_scores.append(scored_draft)
             rows_detail.append({"id": d.id, **scored_draft})
-        metrics = {**answer_metrics(answer_scores), **compare_metrics(row_scores), **draft_metrics(draft_scores)}
+        metrics: dict[str, object] = {**answer_metrics(answer_scores), **compare_metrics(row_scores),
+                                      **draft_metrics(draft_scores)}
         if detail:
             metrics["rows"] = rows_detail
         out[split] = metrics

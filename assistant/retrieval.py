@@ -89,9 +89,9 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,
     weight = {"hybrid": dense_weight, "lexical": 0.0, "dense": 1.0}[mode]
     fused: dict[str, tuple[float, Candidate]] = {}
     for pid in set(lex) | set(den):
-        l, d = lex.get(pid), den.get(pid)
-        score = weight * (d.dense if d else 0.0) + (1 - weight) * (l.lexical if l else 0.0)
-        fused[pid] = (score, Candidate(pid, lexical=l.lexical if l else 0.0, dense=d.dense if d else 0.0,
+        lx, d = lex.get(pid), den.get(pid)
+        score = weight * (d.dense if d else 0.0) + (1 - weight) * (lx.lexical if lx else 0.0)
+        fused[pid] = (score, Candidate(pid, lexical=lx.lexical if lx else 0.0, dense=d.dense if d else 0.0,
                                        similarity=d.similarity if d else 0.0, chunk_id=d.chunk_id if d else ""))
     ranked = sorted(fused.items(), key=lambda item: (-item[1][0], item[0]))
     # With filters, look at every candidate: the best ones may all be filtered out.

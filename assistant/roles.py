@@ -82,14 +82,25 @@ _PROPOSE_VERBS = ("propose|proposes|introduce|introduces|present|presents|develo
                   "release|releases|devise|devises")
 _PROPOSE = rf"(?:{_PROPOSE_VERBS})"
 _NAME_AFTER_VERB_RE = re.compile(
-    rf"\b{_PROPOSE}\s+((?:[A-Z0-9][\w.+^'\-]*\s?){{1,4}}?)(?=\s*(?:[,(:;.]|\s-\s|\s–\s|\s—\s|$|\s+(?:a|an|the|as|to|that|which|for|in|by|on|with|–|—)\b))")
-_CALLED_RE = re.compile(rf"\b(?:called|named|dubbed|termed|coined|namely)\s+({_TOKEN}(?:\s[A-Z][A-Za-z0-9-]*[A-Za-z0-9]){{0,2}})(?![A-Za-z0-9+^'\-])(?!\s*,\s*{_TOKEN}\s*(?:,|and\b))")
+    rf"\b{_PROPOSE}\s+((?:[A-Z0-9][\w.+^'\-]*\s?){{1,4}}?)"
+    r"(?=\s*(?:[,(:;.]|\s-\s|\s–\s|\s—\s|$|\s+(?:a|an|the|as|to|that|which|for|in|by|on|with|–|—)\b))")
+_CALLED_RE = re.compile(
+    rf"\b(?:called|named|dubbed|termed|coined|namely)\s+({_TOKEN}(?:\s[A-Z][A-Za-z0-9-]*[A-Za-z0-9]){{0,2}})"
+    rf"(?![A-Za-z0-9+^'\-])(?!\s*,\s*{_TOKEN}\s*(?:,|and\b))")
 _OTHERS_BEFORE_RE = re.compile(
-    r"\b(?:recent|existing|previous|prior|known|well-known|popular|classic|standard|conventional|baseline)\b[^,;]{0,30}$", re.I)
-_CALL_OUR_RE = re.compile(rf"\b(?:we\s+)?(?:call|name|dub|term)\s+(?:our|the|this|these)\b[^.,;]{{0,40}}?\s({_TOKEN})\s*(?:[.,;]|$)", re.I)
-_APPOSITION_RE = re.compile(rf"^({_TOKEN})\s*(?:,|\s-|\s–|\s—|:)\s+(?:a|an|the|our)\s+(?:\w+[\s-]){{0,6}}?(?:\w+-)?(?:method|approach|model|framework|system|algorithm|technique|scheme|engine|layer|suite|stack|family|solution|library|optimizer|solver|pipeline|architecture|format|strategy|paradigm|design|accelerator|compiler|runtime|tool|benchmark|dataset|detector|transformer|network|variant)s?\b")
+    r"\b(?:recent|existing|previous|prior|known|well-known|popular|classic|standard|conventional|baseline)\b"
+    r"[^,;]{0,30}$", re.I)
+_CALL_OUR_RE = re.compile(
+    rf"\b(?:we\s+)?(?:call|name|dub|term)\s+(?:our|the|this|these)\b[^.,;]{{0,40}}?\s({_TOKEN})\s*(?:[.,;]|$)", re.I)
+_APPOSITION_RE = re.compile(
+    rf"^({_TOKEN})\s*(?:,|\s-|\s–|\s—|:)\s+(?:a|an|the|our)\s+(?:\w+[\s-]){{0,6}}?(?:\w+-)?"
+    r"(?:method|approach|model|framework|system|algorithm|technique|scheme|engine|layer|suite|stack|family|"
+    r"solution|library|optimizer|solver|pipeline|architecture|format|strategy|paradigm|design|accelerator|"
+    r"compiler|runtime|tool|benchmark|dataset|detector|transformer|network|variant)s?\b")
 _ACRONYM_RE = re.compile(rf"\b{_PROPOSE}\s+(?:the\s+|a\s+|an\s+)?(?:novel\s+|new\s+)?[^,;()]{{3,90}}?\(({_TOKEN})\)")
-_NOUN_NAME_RE = re.compile(rf"\b(?:framework|method|approach|system|algorithm|technique|scheme|engine|layer|model)\s*[,:]?\s*(?:-|–|—|,)\s*({_TOKEN})\b")
+_NOUN_NAME_RE = re.compile(
+    rf"\b(?:framework|method|approach|system|algorithm|technique|scheme|engine|layer|model)\s*[,:]?\s*(?:-|–|—|,)\s*"
+    rf"({_TOKEN})\b")
 _INTRODUCED_HERE_RE = re.compile(rf"({_TOKEN}),\s+(?:introduced|proposed|presented)\s+in\s+this\s+(?:paper|work)")
 _SELF_RE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b")  # on lower-cased text
 _PROPOSE_STEMS = ("propos", "introduc", "present", "develop", "design", "build", "releas", "devis")
@@ -216,7 +227,8 @@ _INTRO_RE = _cue(
     r"|^(?:here|in this (?:paper|work|research|study)),")
 _PRIOR_RE = _cue(
     r"\b(?:existing|previous|prior|traditional|conventional|prevalent|prevailing|mainstream|earlier|classical)\b"
-    r"|\b(?:recent|current|other|many|most|several|some) (?:\w+[\s-]){0,3}?(?:works?|methods|approaches|efforts|studies|"
+    r"|\b(?:recent|current|other|many|most|several|some) (?:\w+[\s-]){0,3}?"
+    r"(?:works?|methods|approaches|efforts|studies|"
     r"attempts|systems|techniques|solutions|frameworks|models|detectors|implementations|engines)\b"
     r"|\bstate-of-the-art (?:\w+ ){0,2}(?:methods|approaches|techniques|systems|solutions|engines)\b"
     r"|\b(?:has|have) been (?:proposed|developed|introduced|explored|studied|suggested|adopted)\b"
@@ -272,14 +284,16 @@ _STRONG_METHOD_RE = _cue(
     rf"\b(?:{_PROPOSE_VERBS}|called|named|dubbed|we (?:employ|use|adopt|apply|leverage|construct|train|design|extend|"
     r"integrate|incorporate|combine|optimize|formulate|implement))\b")
 _PROPOSAL_RE = _cue(
-    r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,40}?\b(?:propose|proposes|introduce|introduces|present|presents)\b")
+    r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,40}?"
+    r"\b(?:propose|proposes|introduce|introduces|present|presents)\b")
 _MECHANISM_RE = _cue(r"\b(?:works by|retains?|stores?|consists? of|is applied|uses|employs)\b")
 _ENUM_RE = _cue(r"^(?:\(?\d\)|\(?[a-z]\)|\d\.)\s")
 
 
 def _concluding(low: str) -> bool:
     """Availability (code, links, project pages) or outlook ("we envision", "paves the way")."""
-    return bool((any(word in low for word in _AVAILABLE_WORDS) and _AVAILABLE_RE.search(low)) or _OUTLOOK_RE.search(low))
+    available = any(word in low for word in _AVAILABLE_WORDS) and _AVAILABLE_RE.search(low)
+    return bool(available or _OUTLOOK_RE.search(low))
 
 
 def _role_own(low: str, prev_role: Role | None) -> Role:

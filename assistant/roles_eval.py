@@ -52,14 +52,16 @@ def load_labels(path: str | Path) -> list[LabelledAbstract]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(path, f"not valid JSON ({exc.msg})", where) from exc
-        if not isinstance(row, dict) or not isinstance(row.get("title"), str) or not isinstance(row.get("sentences"), list):
+        if (not isinstance(row, dict) or not isinstance(row.get("title"), str)
+                or not isinstance(row.get("sentences"), list)):
             raise InputError(path, "needs a \"title\" string and a \"sentences\" list", where)
         texts, roles, own = [], [], []
         for k, item in enumerate(row["sentences"]):
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not isinstance(item.get("own"), bool):
+            if (not isinstance(item, dict) or not isinstance(item.get("text"), str)
+                    or not isinstance(item.get("own"), bool)):
                 raise InputError(path, f"sentence {k} needs a \"text\" string and an \"own\" true/false", where)
             try:
-                roles.append(Role(item.get("role")))
+                roles.append(Role(str(item.get("role"))))
             except ValueError as exc:
                 raise InputError(path, f"sentence {k} has role {item.get('role')!r}; use one of "
                                  f"{', '.join(r.value for r in Role)}", where) from exc

@@ -160,6 +160,20 @@ class _EnvSource(PydanticBaseSettingsSource):
         return data
 
 
+def _fill_sections(data: Any) -> Any:
+    """The flat names in :data:`SHORT_KEYS` moved into their sections; anything but a dict is returned as is."""
+    if not isinstance(data, dict) or not SHORT_KEYS.keys() & data.keys():
+        return data
+    data = dict(data)
+    for flat, (section, key) in SHORT_KEYS.items():
+        if flat in data:
+            current = data.get(section) or {}
+            current = current.model_dump() if isinstance(current, BaseModel) else dict(current)
+            current[key] = data.pop(flat)
+            data[section] = current
+    return data
+
+
 class Settings(BaseSettings):
     """Everything litreview can be configured with; see the module docstring for where values come from."""
 
@@ -177,16 +191,7 @@ class Settings(BaseSettings):
     @classmethod
     def _shortcuts(cls, data: Any) -> Any:
         """``Settings(home=..., chroma_url=...)``: the flat names in :data:`SHORT_KEYS` fill their sections."""
-        if not isinstance(data, dict) or not SHORT_KEYS.keys() & data.keys():
-            return data
-        data = dict(data)
-        for flat, (section, key) in SHORT_KEYS.items():
-            if flat in data:
-                current = data.get(section) or {}
-                current = current.model_dump() if isinstance(current, BaseModel) else dict(current)
-                current[key] = data.pop(flat)
-                data[section] = current
-        return data
+        return _fill_sections(data)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -220,7 +225,7 @@ class Settings(BaseSettings):
         """A copy with some fields changed (flat shortcuts allowed), validated again."""
         data = self.model_dump()
         try:
-            return type(self)(**_merge(data, dict(self._shortcuts(changes))))
+            return type(self)(**_merge(data, dict(_fill_sections(changes))))
         except ValidationError as exc:
             raise ConfigError(_describe(exc, self.config_file)) from None
 
@@ -282,8 +287,9 @@ def _describe(exc: ValidationError, config_file: Path | None) -> str:
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         where = f" in {config_file}" if config_file else ""
-        known = ", ".join(SECTIONS) if len(loc) == 1 else ", ".join(
-            Settings.model_fields[loc[0]].annotation.model_fields)  # type: ignore[union-attr]
+        section = Settings.model_fields[loc[0]].annotation if len(loc) > 1 else None
+        fields = section.model_fields if isinstance(section, type) and issubclass(section, BaseModel) else SECTIONS
+        known = ", ".join(fields)
         return f"unknown setting {'.'.join(loc)}{where} (known here: {known})"
     if len(loc) >= 2 and loc[0] in SECTIONS:
         value = error.get("input")

@@ -29,10 +29,12 @@ model models address challenge challenges remains recent recently including incl
 provides ability able allow allows enable enables datasets dataset benchmark benchmarks
 explore explores leverage leverages need needs leading aspect aspects input inputs finding findings project page
 fast faster accelerate accelerates accelerating outperform outperforms outperforming enhanced enhance enhances
-state-of-the-art generalizable robust scalable capabilities capability high low higher lower still open source github https http
+state-of-the-art generalizable robust scalable capabilities capability high low higher lower still open source
+github https http
 www com io org html superior comparable remarkable impressive great substantial substantially strong stronger
 consistently consistent promising prior previous traditional conventional current typically usually widely
-crucial critical important compromising sacrificing increasingly growing rapid rapidly notably particular particularly specific overall
+crucial critical important compromising sacrificing increasingly growing rapid rapidly notably particular particularly
+specific overall
 """.split())
 URL_RE = re.compile(r"https?://\S+|www\.\S+")
 

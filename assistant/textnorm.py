@@ -285,8 +285,8 @@ class _TeX:
         k = self.skip_spaces(j)  # TeX: a control word swallows the spaces after it
         spaced = k > j
         if name in _ACCENT_WORDS:  # one letter, no letter after it: \c c, \v{s}, \r{a}
-            arg, k = self.argument(k, math)
-            return self.accent(_ACCENT_WORDS[name], arg, ""), k
+            letter, k = self.argument(k, math)
+            return self.accent(_ACCENT_WORDS[name], letter, ""), k
         if name in _TEXT_WORDS:
             if s.startswith("{}", k):
                 k += 2
@@ -420,7 +420,8 @@ def paper_id_for(title: str) -> str:
     return hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:12]
 
 
-_ABBREV = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "Fig.", "fig.", "Eq.", "eq.", "Sec.", "approx.", "resp.", "etc.", "No.")
+_ABBREV = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "Fig.", "fig.", "Eq.", "eq.", "Sec.", "approx.", "resp.", "etc.",
+           "No.")
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 

@@ -31,18 +31,19 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.verify.calibration import COEFFICIENTS, Calibration, fit_logistic  # noqa: E402
 from assistant.verify.evaluation import corpus_papers, load_claims, summarise  # noqa: E402
-from assistant.verify.signals import FEATURES  # noqa: E402
+from assistant.verify.signals import FEATURES, Measured  # noqa: E402
 from assistant.verify.verifier import Verifier, decide  # noqa: E402
 
 L2 = 1.0
 SUPPORTED_RECALL_MIN = 0.85
 
 
-def choose_conflict_match(measured, gold: list[str]) -> float:  # type: ignore[no-untyped-def]
+def choose_conflict_match(measured: list[Measured], gold: list[str]) -> float:
     best, best_gain = 0.5, -1e9
     for m_min in np.arange(0.5, 0.96, 0.05):
-        hit = sum(1 for m, g in zip(measured, gold) if m.conflict and m.conflict_match >= m_min and g == "contradicted")
-        false = sum(1 for m, g in zip(measured, gold) if m.conflict and m.conflict_match >= m_min and g != "contradicted")
+        strong = [bool(m.conflict) and m.conflict_match >= m_min for m in measured]
+        hit = sum(1 for s, g in zip(strong, gold) if s and g == "contradicted")
+        false = sum(1 for s, g in zip(strong, gold) if s and g != "contradicted")
         gain = hit - 2 * false
         if gain > best_gain + 1e-9:
             best, best_gain = float(round(m_min, 2)), gain
@@ -74,7 +75,7 @@ def choose_partial(scores: list[float], gold: list[str], below: float, blocked: 
     return float(best)
 
 
-def calibrate(features: tuple[str, ...], measured, gold: list[str]) -> Calibration:  # type: ignore[no-untyped-def]
+def calibrate(features: tuple[str, ...], measured: list[Measured], gold: list[str]) -> Calibration:
     """Fit the weights, then choose the thresholds, on the given rows."""
     x = np.array([[m.values[f] for f in features] for m in measured])
     y = np.array([g == "supported" for g in gold], dtype=float)
@@ -90,7 +91,7 @@ def calibrate(features: tuple[str, ...], measured, gold: list[str]) -> Calibrati
                        conflict_min)
 
 
-def cross_validate(features: tuple[str, ...], measured, gold: list[str], groups: list[str],  # type: ignore[no-untyped-def]
+def cross_validate(features: tuple[str, ...], measured: list[Measured], gold: list[str], groups: list[str],
                    folds: int = 5) -> dict:
     """Figures when each paper's claims are scored by a model fitted without that paper (5 folds by paper)."""
     papers = sorted(set(groups))
@@ -105,7 +106,7 @@ def cross_validate(features: tuple[str, ...], measured, gold: list[str], groups:
     return summarise(gold, scores, labels)
 
 
-def fit(kind: str, embedder, items, papers) -> tuple[Calibration, dict, dict]:  # type: ignore[no-untyped-def]
+def fit(kind: str, embedder, items, papers) -> tuple[Calibration, dict, dict]:
     features = tuple(f for f in FEATURES if kind == "embedding" or f != "cos_best")
     verifier = Verifier(embedder, Calibration(features, (0.0,) * len(features), 0.0, 0.5, 0.3, 0.5))
     measured = verifier.measure_many([(c.claim, papers[c.title]) for c in items])

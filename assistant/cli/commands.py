@@ -283,15 +283,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         raise InputError(missing[0].split(":")[0], f"{len(missing)} gold titles are not in the store, e.g. "
                                                    f"{missing[0].split(': ', 1)[1]}")
-    results: dict[str, object] = {"retrieval": ev.run_retrieval_eval(store, sets)}
-    if not args.no_answers:
-        results["answers"] = ev.run_answer_eval(store, sets, engine=args.engine)
+    retrieval = ev.run_retrieval_eval(store, sets)
+    answers = None if args.no_answers else ev.run_answer_eval(store, sets, engine=args.engine)
+    results: dict[str, object] = {"retrieval": retrieval}
+    if answers is not None:
+        results["answers"] = answers
     failures = ev.check_thresholds(results, args.check) if args.check else []
     if args.json:
         print(json.dumps({**results, "failures": failures}))
     else:
-        print(ev.format_table(results["retrieval"]))  # type: ignore[arg-type]
-        for key, value in (results.get("answers") or {}).items():
+        print(ev.format_table(retrieval))
+        for key, value in (answers or {}).items():
             print(f"{key:>20}: {value:.3f}" if isinstance(value, float) else f"{key:>20}: {value}")
         for failure in failures:
             print(f"REGRESSION: {failure}", file=sys.stderr)
@@ -364,8 +366,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"remove": cmd_remove, "repair": cmd_repair, "ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show, "search": cmd_search,
-            "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor,
+COMMANDS = {"remove": cmd_remove, "repair": cmd_repair, "ingest": cmd_ingest, "papers": cmd_papers, "show": cmd_show,
+            "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor,
             "lint": cmd_lint}
 
 

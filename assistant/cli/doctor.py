@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ..errors import LitreviewError, StoreError
 from ..settings import Settings
 
 
-def _dir_size(path) -> int:
+def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 
@@ -17,7 +18,9 @@ def diagnose() -> dict[str, object]:
     report: dict[str, object] = {"data dir": str(settings.home)}
     problems: list[str] = []
     report["settings file"] = str(settings.config_file) if settings.config_file else "none"
-    report["store"] = f"Chroma server {settings.chroma_url}" if settings.chroma_url else f"embedded ({settings.chroma_path})"
+    where_stored = (f"Chroma server {settings.chroma_url}" if settings.chroma_url
+                    else f"embedded ({settings.chroma_path})")
+    report["store"] = where_stored
     try:
         from ..store import Store
 
@@ -46,7 +49,7 @@ def diagnose() -> dict[str, object]:
         if store.read_only:
             from ..store.shared import MIRRORED
 
-            report["store"] += " (read-only reader)"
+            report["store"] = f"{where_stored} (read-only reader)"
             in_step = store.vectors.revision() == store.catalogue.get_meta(MIRRORED)
             report["mirror"] = "in step with the server" if in_step else "behind the server: the next command syncs it"
             if missing:

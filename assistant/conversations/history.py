@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import StoreError
@@ -68,7 +68,7 @@ class StoredMessage:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def default_title(question: str) -> str:
@@ -143,7 +143,8 @@ class History:
                         "FROM conversations c WHERE c.id=?", (conversation_id,)).fetchone()
         return Conversation(*row) if row else None
 
-    def list(self, limit: int | None = None) -> list[Conversation]:
+    def conversations(self, limit: int | None = None) -> list[Conversation]:
+        """The stored conversations, most recently updated first (at most ``limit`` of them)."""
         sql = ("SELECT c.id, c.title, c.created, c.updated, "
                "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id=c.id) "
                "FROM conversations c ORDER BY c.updated DESC, c.id DESC")

@@ -58,11 +58,10 @@ def detect_format(path: Path, forced: str | None = None) -> str:
 
 def _as_utf8(head: bytes) -> bytes:
     """The start of a UTF-16/32 file (with a BOM, or UTF-16 without one) as UTF-8, for sniffing."""
-    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if head.startswith(bom):
-            break
-    else:
+    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+            (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    name = next((encoding for bom, encoding in boms if head.startswith(bom)), None)
+    if name is None:
         name = (utf16_order(head) or "") if b"\x00" in head else ""
     return head.decode(name, errors="replace").encode("utf-8") if name else head
 

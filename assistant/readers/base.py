@@ -13,13 +13,13 @@ import codecs
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Union
+from typing import Unpack
 
 from ..errors import InputError
-from ..models import Paper, Skip
+from ..models import Paper, PaperMeta, Skip
 from ..textnorm import Markup
 
-Record = Union[Paper, Skip]
+Record = Paper | Skip
 SNIFF_BYTES = 64 * 1024
 UTF16_SNIFF_BYTES = 4096  # how much of a file without a BOM is checked for the UTF-16 pattern of NULs
 MAX_HELD = 1000  # failures held back before a file's first good record
@@ -142,9 +142,9 @@ def iter_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[int, s
             for lineno, line in enumerate(fh, start=1):
                 yield lineno, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        line = _bad_line(path, enc) or lineno + 1  # the reader decodes ahead: find the line itself
+        bad = _bad_line(path, enc) or lineno + 1  # the reader decodes ahead: find the line itself
         raise InputError(path, f"not valid {enc} text ({exc.reason}); "
-                               "re-save it as UTF-8 or pass --encoding", f"{line}") from exc
+                               "re-save it as UTF-8 or pass --encoding", f"{bad}") from exc
     except (UnicodeError, LookupError) as exc:  # e.g. --encoding utf-32 without a BOM, or --encoding rot13
         raise InputError(path, f"cannot be read as {enc} text ({exc}); "
                                "re-save it as UTF-8 or pass another --encoding", f"{lineno + 1}") from exc
@@ -224,7 +224,7 @@ class SkipHold:
 
 
 def make_paper(source: str, where: str, title: str, abstract: str, markup: Markup = "plain",
-               **meta: object) -> Record:
+               **meta: Unpack[PaperMeta]) -> Record:
     """The one way readers build a paper: :meth:`Paper.make`, or a :class:`Skip` naming the field that holds
     text which cannot be stored as UTF-8.
 

@@ -58,7 +58,8 @@ _PARENT_TYPES = {"proceedings", "mvproceedings", "book", "mvbook", "collection",
 
 def _chunks(path: Path, encoding: str | None) -> Iterator[tuple[int, str]]:
     """Yield ``(first_line_number, text)`` with one ``@entry`` per chunk."""
-    start, lines = 1, []
+    start = 1
+    lines: list[str] = []
     for lineno, line in iter_lines(path, encoding):
         if _ENTRY_START.match(line) and lines:
             yield start, "\n".join(lines)
@@ -252,7 +253,8 @@ def _paper(item: _Item, source: str) -> Record:
 def split_authors(text: str) -> list[str]:
     """Split a BibTeX author list on ``and`` outside braces; keep ``Last, First`` as given."""
     names: list[str] = []
-    depth, current = 0, []
+    depth = 0
+    current: list[str] = []
     for token in re.split(r"(\s+and\s+|[{}])", text):
         if token == "{":
             depth += 1

@@ -68,7 +68,8 @@ def _looks_like_abstract(block: str) -> bool:
 
 def _blocks(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(first_line_number, lines)`` for each blank-line-separated block."""
-    start, lines = 0, []
+    start = 0
+    lines: list[str] = []
     for lineno, line in iter_lines(path, encoding):
         if line.strip():
             if not lines:
@@ -114,7 +115,8 @@ def read_listing(path: Path, encoding: str | None = None) -> Iterator[Record]:
         block = _join(kept)
         if _looks_like_abstract(block):
             if pending_title is None:
-                yield Skip(source, f"line {lineno}", "abstract without a title line above it (cut at the top of the page?)")
+                yield Skip(source, f"line {lineno}",
+                           "abstract without a title line above it (cut at the top of the page?)")
                 link = None
                 continue
             if current is not None:

@@ -33,8 +33,10 @@ def _records(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str],
     record that lost its ``TY`` line. Tag lines before the first record are such a record too when no
     ``TY`` follows them (the file may not be RIS at all: the reader says so).
     """
-    start, lines = 0, []  # lines of the open record; empty between records
-    stray_start, stray = 0, []  # tag lines outside any record
+    start = 0
+    lines: list[str] = []  # lines of the open record; empty between records
+    stray_start = 0
+    stray: list[str] = []  # tag lines outside any record
     seen_end = False  # an ER has closed a record
     for lineno, line in iter_lines(path, encoding):
         tag = _TAG_RE.match(line)
@@ -111,7 +113,11 @@ def _paper(record: dict[str, object], source: str, where: str) -> Record:
         return Skip(source, where, "no title (TI or T1)")
     if not clean_text(abstract):
         return Skip(source, where, "no abstract (AB or N2); papers without one cannot be searched")
-    authors = [a for key in ("authors", "first_authors") for a in record.get(key) or [] if isinstance(a, str)]
+    authors: list[str] = []
+    for key in ("authors", "first_authors"):
+        names = record.get(key)
+        if isinstance(names, (list, tuple)):
+            authors += [a for a in names if isinstance(a, str)]
     year, date = ris_date(_first(record, "date"))
     for name in ("year", "publication_year"):
         if year is None:

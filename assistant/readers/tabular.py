@@ -109,6 +109,7 @@ def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[Record]:
         if not line.strip():
             continue
         where = f"line {lineno}"
+        problem: str | None
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError) as exc:

@@ -33,7 +33,7 @@ from ..engines.offline import short_name
 from ..models import Evidence
 from ..textnorm import split_sentences
 from ..verify import Verifier
-from .models import Audit, AuditRecord
+from .models import Audit, AuditRecord, Status
 
 MEASURE = ("each (sentence, cited paper) pair is checked by the claim verifier ({calibration} signals: term "
            "coverage of the cited abstract's best-matching sentence and of the whole abstract, figures, "
@@ -111,9 +111,9 @@ class Auditor:
         for (li, si, n, claim), verdict in zip(pairs, verdicts):
             label = verdict.label if claim else "unsupported"  # a bare marker supports nothing
             bad = label in ("unsupported", "contradicted")
-            status = "kept" if label == "supported" else ("removed" if bad and mode == "remove" else "flagged")
+            status: Status = "kept" if label == "supported" else ("removed" if bad and mode == "remove" else "flagged")
             self.audit.records.append(AuditRecord(section, claim, n, self.by_n[n].paper.paper_id, verdict.score,
-                                                  status, label, verdict.evidence))  # type: ignore[arg-type]
+                                                  status, label, verdict.evidence))
             by_sentence.setdefault((li, si), {})[n] = label
         out_lines = []
         for li, (line, sentences) in enumerate(zip(lines, parsed)):

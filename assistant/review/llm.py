@@ -155,18 +155,19 @@ class LLMReview:
         self.client = client or LLMClient(settings)
         self.model = getattr(self.client, "model", settings.llm.model)
         self.failures: list[str] = []
-        self.usage: dict[str, object] = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                                         "total_tokens": 0, "cost_usd": 0.0}
+        self._calls = 0
+        self._tokens = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        self._cost: float | None = 0.0  # None once a call's cost is unknown
+        self.usage: dict[str, object] = {"calls": 0, **self._tokens, "cost_usd": 0.0}
 
     def _add(self, usage: dict | None) -> None:
-        self.usage["calls"] = int(self.usage["calls"]) + 1  # type: ignore[call-overload]
-        for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            self.usage[key] = int(self.usage[key]) + int((usage or {}).get(key) or 0)  # type: ignore[call-overload]
-        cost = (usage or {}).get("cost_usd")
-        if cost is None or self.usage["cost_usd"] is None:
-            self.usage["cost_usd"] = None
-        else:
-            self.usage["cost_usd"] = round(float(self.usage["cost_usd"]) + float(cost), 6)  # type: ignore[arg-type]
+        got = usage or {}
+        self._calls += 1
+        for key in self._tokens:
+            self._tokens[key] += int(got.get(key) or 0)
+        cost = got.get("cost_usd")
+        self._cost = None if cost is None or self._cost is None else round(self._cost + float(cost), 6)
+        self.usage.update(calls=self._calls, **self._tokens, cost_usd=self._cost)
 
     def _structured(self, system: str, user: str, schema: type[BaseModel]) -> BaseModel | None:
         """The model's object, or None when it answered but never with a valid one (other

@@ -208,7 +208,8 @@ def _parse(sentence: str, obj: str, names: tuple[str, ...]) -> Proposal | None:
                       if re.match(rf"(?:the\s+)?{re.escape(n)}(?![\w-])", rest)), None)
     if lead_name:
         name = lead_name
-        rest = rest[re.match(rf"(?:the\s+)?{re.escape(lead_name)}", rest).end():]  # type: ignore[union-attr]
+        lead_match = re.match(rf"(?:the\s+)?{re.escape(lead_name)}", rest)  # matched when lead_name was chosen
+        rest = rest[lead_match.end():] if lead_match else rest
     else:
         first = _noun_phrase(rest)
         after = rest[len(first):].lstrip() if first and rest.startswith(first) else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Set as AbstractSet
 
 from ..terms import STOP, URL_RE, WORD_RE, stem, terms
 
@@ -55,7 +56,7 @@ def ctfidf(classes: list[Counter[str]]) -> list[dict[str, float]]:
     return scores
 
 
-def name_from(scores: dict[str, float], vocab: Vocabulary, taken: set[str] = frozenset(),  # type: ignore[assignment]
+def name_from(scores: dict[str, float], vocab: Vocabulary, taken: AbstractSet[str] = frozenset(),
               max_words: int = 4, bigram_boost: float = 1.6) -> tuple[str, list[str]]:
     """A 2-4 word title-cased name from the best terms (bigrams preferred), and the terms used."""
     ranked = sorted(scores, key=lambda t: (-(scores[t] * (bigram_boost if " " in t else 1.0)), t))

@@ -61,7 +61,8 @@ def free_bytes(store: Store) -> int:
 
 def disk_full(store: Store, need: int = 0) -> DiskFullError:
     free = free_bytes(store) / 2**20
-    state = f"has {free:.0f} MB free, about {need / 2**20:.0f} MB are needed" if need else f"is full ({free:.0f} MB free)"
+    state = (f"has {free:.0f} MB free, about {need / 2**20:.0f} MB are needed" if need
+             else f"is full ({free:.0f} MB free)")
     return DiskFullError(f"the disk holding the data dir {store.home} {state}; free some space and run the command "
                          "again (finished batches are kept)")
 

@@ -263,7 +263,8 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     present = index.existing(ids)  # same paper, same text, same model, already ours: nothing to do
     if present:
         keep = [i for i, cid in enumerate(ids) if cid not in present]
-        ids, keys, texts, metas = ([seq[i] for i in keep] for seq in (ids, keys, texts, metas))
+        ids, keys = [ids[i] for i in keep], [keys[i] for i in keep]
+        texts, metas = [texts[i] for i in keep], [metas[i] for i in keep]
     borrowed = index.borrow(sorted({(pid, eh) for pid, eh, _ in keys})) if index.writer and keys else {}
     rows: list[np.ndarray | None] = [borrowed.get(key) for key in keys]
     reused = sum(row is not None for row in rows)
@@ -273,12 +274,13 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     report.reused_passages += reused
     report.cached_passages += len(texts) - len(missing) - reused
     report.embedded_passages += len(missing)
+    fresh: dict[int, np.ndarray] = {}
     if missing:
-        fresh = embedder.embed([texts[i] for i in missing],
-                               progress=(lambda done, total: progress("embedding", done, total)) if progress else None)
-        for i, vec in zip(missing, fresh):
-            rows[i] = vec
-    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
+        report_progress = (lambda done, total: progress("embedding", done, total)) if progress else None
+        embedded = embedder.embed([texts[i] for i in missing], progress=report_progress)
+        fresh = dict(zip(missing, embedded))
+    full = [row if row is not None else fresh[i] for i, row in enumerate(rows)]
+    vectors = np.vstack(full).astype(np.float32) if full else np.zeros((0, embedder.dim), np.float32)
     return ids, vectors, metas
 
 

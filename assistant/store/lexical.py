@@ -62,7 +62,10 @@ class LexicalIndex:
         retriever = bm25s.BM25()
         vocab: dict[str, int] = {}
         paper_ids: list[str] = []
-        rows, cols, counts, lengths = [], [], [], []
+        rows: list[np.ndarray] = []  # per chunk: paper row, term column and count of each (paper, term)
+        cols: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        lengths: list[int] = []  # tokens per paper
         batch: list[Paper] = []
         for paper in chain(papers, [None]):  # None: the end, flush the last chunk
             if paper is not None:

@@ -25,7 +25,8 @@ FUZZY_MIN = 0.75  # SequenceMatcher ratio between normalised titles for a fuzzy 
 FUZZY_MARGIN = 0.08  # the best match must beat the runner-up by this much
 HINT_MIN = 0.6  # titles this close are suggested when nothing matches
 # words too common to tell titles apart when looking for a loose word overlap
-_COMMON = frozenset("a an and are as at be by for from in into is of on or the to with via using towards toward".split())
+_COMMON = frozenset("a an and are as at be by for from in into is of on or the to with via using towards toward"
+                    .split())
 
 
 def _listing(papers: list[Paper], limit: int = 5) -> str:

@@ -16,9 +16,14 @@ recent texts in front of the model, so a sentence is embedded once per process.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
 
 SEED_VECTORS = Path(__file__).resolve().parent.parent / "data" / "seed_vectors.npz"
 
@@ -61,12 +66,12 @@ class CachedEmbedder:
 
     MEMORY = 20000  # texts remembered (about 30 MB of 384-dim vectors)
 
-    def __init__(self, model) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, model: Embedder) -> None:
         self.model = model
         self._seed: VectorCache | None = None
         self._memory: dict[str, np.ndarray] = {}
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)
 
     @property
@@ -75,17 +80,18 @@ class CachedEmbedder:
             self._seed = VectorCache(self.model.model_id)
         return self._seed
 
-    def embed(self, texts: list[str], progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         rows: list[np.ndarray | None] = []
         for text in texts:
             row = self._memory.get(text)
             rows.append(row if row is not None else self.seed.get(text))
         missing = list(dict.fromkeys(t for t, row in zip(texts, rows) if row is None))
+        fresh: dict[str, np.ndarray] = {}
         if missing:
             fresh = dict(zip(missing, self.model.embed(missing, progress=progress)))
             if len(self._memory) + len(fresh) > self.MEMORY:
                 self._memory.clear()
             self._memory.update(fresh)
-            rows = [row if row is not None else fresh[t] for t, row in zip(texts, rows)]
+        full = [row if row is not None else fresh[t] for t, row in zip(texts, rows)]
         dim = getattr(self.model, "dim", 0)
-        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+        return np.vstack(full).astype(np.float32) if full else np.zeros((0, dim), np.float32)

@@ -170,7 +170,8 @@ class VectorIndex:
 
     def published_keys(self) -> set[tuple[str, str]]:
         """``(paper_id, embed_hash)`` of every published paper (ids only: cheap)."""
-        return {tuple(cid.split(":")[:2]) for cid, _ in self._pages(where=self.own({"head": 1}), include=[])}  # type: ignore[misc]
+        keys = (cid.split(":") for cid, _ in self._pages(where=self.own({"head": 1}), include=[]))
+        return {(parts[0], parts[1]) for parts in keys}
 
     def iter_published(self) -> Iterator[tuple[str, str]]:
         """Yield ``(paper as JSON, embed_hash)`` for every published paper (parsed and checked by the reader)."""

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..engines.answer import ask
+from ..engines.answer import EngineName, ask
 from ..errors import LitreviewError
 from ..models import Filters, Turn
 from .events import AnswerDone, AnswerFailed, AnswerStarted, AnswerToken
@@ -32,7 +32,7 @@ class Generation:
     question: str
     widget: "AnswerMessage"
     conversation_id: int | None
-    engine: str = "auto"
+    engine: EngineName = "auto"
     stop: threading.Event = field(default_factory=threading.Event)
     shown: list[str] = field(default_factory=list)
     finished: bool = False
@@ -57,13 +57,13 @@ def write_answer(screen: Any, store: Any, view: Any, gen: Generation, filters: F
     try:
         with store_lock(store):
             follow_server()
-            answer = ask(view, gen.question, engine=gen.engine, k=ANSWER_K,  # type: ignore[arg-type]
+            answer = ask(view, gen.question, engine=gen.engine, k=ANSWER_K,
                          filters=filters if filters.active else None, on_token=on_token, stop=gen.stop,
                          history=history)
     except LitreviewError as exc:
         screen.post_message(AnswerFailed(gen, str(exc), exc))
         return
-    except Exception as exc:  # noqa: BLE001 - a bug must not take the session down
+    except Exception as exc:  # a bug must not take the session down
         screen.post_message(AnswerFailed(gen, f"unexpected error ({type(exc).__name__}): {exc}", exc))
         return
     screen.post_message(AnswerDone(gen, answer))

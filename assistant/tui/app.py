@@ -22,6 +22,7 @@ from typing import Any
 from textual.app import App
 
 from ..conversations.history import History
+from ..engines.answer import EngineName
 from ..errors import LitreviewError
 from ..settings import Settings
 from . import review_commands  # noqa: F401  (registers /compare and /draft)
@@ -35,9 +36,9 @@ class LitreviewApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "litreview"
     COMMANDS = App.COMMANDS | {LitreviewCommands}
-    BINDINGS = APP_BINDINGS
+    BINDINGS = [*APP_BINDINGS]  # a list of BindingType, as Textual declares it
 
-    def __init__(self, store: Any, settings: Settings | None = None, *, engine: str = "auto",
+    def __init__(self, store: Any, settings: Settings | None = None, *, engine: EngineName = "auto",
                  warm_up: bool = True) -> None:
         """Raises :class:`~assistant.errors.ConfigError` for a keymap naming an unknown binding."""
         super().__init__()

@@ -30,6 +30,7 @@ from ..conversations.current import CurrentConversation
 from ..conversations.export import export_conversation, paper_link
 from ..conversations.history import History
 from ..conversations.messages import Message, Source
+from ..engines.answer import EngineName
 from ..engines.citations import check_citations
 from ..errors import LitreviewError, NotFoundError
 from ..models import Filters
@@ -42,23 +43,33 @@ from .events import AnswerDone, AnswerFailed, AnswerStarted, AnswerToken, Server
 from .keymap import CHAT_BINDINGS
 from .prompt_history import InputHistory
 from .screens import ConversationsScreen, PaperScreen
-from .widgets import (AnswerMessage, CommandSuggester, InfoMessage, ProgressNote, PromptInput, ResultsMessage,
-                      SourcesPanel, StatusBar, UserMessage, answer_meta)
+from .widgets import (
+    AnswerMessage,
+    CommandSuggester,
+    InfoMessage,
+    ProgressNote,
+    PromptInput,
+    ResultsMessage,
+    SourcesPanel,
+    StatusBar,
+    UserMessage,
+    answer_meta,
+)
 from .workers import StoreView, store_lock
 
 PANEL_MIN_WIDTH = 100  # below this many columns the sources panel hides itself (the toggle key shows it)
 
 
 class ChatScreen(Screen[None]):
-    BINDINGS = CHAT_BINDINGS
+    BINDINGS = [*CHAT_BINDINGS]  # a list of BindingType, as Textual declares it
 
-    def __init__(self, store: Any, settings: Settings, history: History | None, *, engine: str = "auto",
+    def __init__(self, store: Any, settings: Settings, history: History | None, *, engine: EngineName = "auto",
                  warm_up: bool = True) -> None:
         super().__init__(id="chat-screen")
         self.store = store
         self.settings = settings
         self.store_view = StoreView(store, settings)
-        self.engine = engine  # "auto" | "offline" | "llm"
+        self.engine: EngineName = engine
         self.filters = Filters()
         self.conversation = CurrentConversation(history)
         self.current_answer: Message | None = None
@@ -297,7 +308,7 @@ class ChatScreen(Screen[None]):
             self.notify(str(exc), severity="error")
 
     # -- answering ----------------------------------------------------------------------------------
-    async def ask_question(self, question: str, engine: str | None = None) -> None:
+    async def ask_question(self, question: str, engine: EngineName | None = None) -> None:
         """Ask like typing a question; ``engine`` answers it instead of the current one (``/retry``)."""
         started = time.perf_counter()
         if self.generation is not None:
@@ -410,7 +421,7 @@ class ChatScreen(Screen[None]):
         except LitreviewError as exc:
             self._from_thread(self._finish_background, note, partial(self.notify, str(exc), severity="error"))
             return
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the session down
+        except Exception as exc:  # a bug must not take the session down
             self._from_thread(self._finish_background, note, partial(self._unexpected, exc))
             return
         self._from_thread(self._finish_background, note, partial(on_done, result))
@@ -681,7 +692,7 @@ class ChatScreen(Screen[None]):
         self.update_status()
         self.notify(f"filters: {describe_filters(filters)}")
 
-    def set_engine(self, engine: str, model: str | None = None) -> None:
+    def set_engine(self, engine: EngineName, model: str | None = None) -> None:
         if engine == "llm" and not self.settings.llm_configured:
             raise CommandError("no LLM is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server "
                                "(answers stay with the offline engine)")

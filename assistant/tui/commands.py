@@ -22,12 +22,15 @@ import difflib
 import shlex
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..conversations.current import CurrentConversation
 from ..conversations.messages import Message, Source, is_command  # noqa: F401  (is_command: for the screen)
 from ..errors import LitreviewError
 from ..models import Filters
+
+if TYPE_CHECKING:
+    from ..engines.answer import EngineName
 
 Handler = Callable[[Any, str], "Awaitable[None] | None"]
 
@@ -39,7 +42,7 @@ class CommandContext(Protocol):
     store_view: Any  # the store with the chat's settings, as the core's functions take it
     settings: Any
     filters: Filters
-    engine: str  # "auto" | "offline" | "llm"
+    engine: EngineName
     conversation: CurrentConversation
 
     @property
@@ -51,9 +54,9 @@ class CommandContext(Protocol):
     def show_sources(self, sources: Sequence[Source], context: Message | str | None,
                      title: str = "Sources") -> None: ...
     def record(self, command: str, reply: Message) -> Awaitable[None]: ...
-    def ask_question(self, question: str, engine: str | None = None) -> Awaitable[None]: ...
+    def ask_question(self, question: str, engine: EngineName | None = None) -> Awaitable[None]: ...
     def set_filters(self, filters: Filters) -> None: ...
-    def set_engine(self, engine: str, model: str | None = None) -> None: ...
+    def set_engine(self, engine: EngineName, model: str | None = None) -> None: ...
     def run_search(self, query: str) -> None: ...
     def list_papers(self, limit: int | None) -> None: ...
     def new_conversation(self) -> Awaitable[None]: ...
@@ -187,8 +190,8 @@ def parse_filters(args: str, current: Filters | None = None) -> Filters:
         if key == "year":
             lo, hi = parse_years(value) if value else (None, None)
             out = replace(out, year_min=lo, year_max=hi)
-        else:
-            out = replace(out, **{key: value or None})
+        else:  # source, venue or category: the same text rule as Filters.with_field
+            out = out.with_field(key, value)
     return out
 
 
@@ -265,13 +268,17 @@ def _filter(chat: CommandContext, args: str) -> None:
     chat.set_filters(parse_filters(args, chat.filters))
 
 
+ENGINE_NAMES: dict[str, EngineName] = {"auto": "auto", "offline": "offline", "llm": "llm"}  # as typed, lower-cased
+
+
 @REGISTRY.command("model", "answer with the offline engine, the configured LLM, or the LLM model NAME",
                   usage="/model offline|llm|NAME", needs_args=True,
                   completions=("/model offline", "/model llm", "/model auto"))
 def _model(chat: CommandContext, args: str) -> None:
     choice = args.strip()
-    if choice.lower() in ("offline", "llm", "auto"):
-        chat.set_engine(choice.lower())
+    named = ENGINE_NAMES.get(choice.lower())
+    if named is not None:
+        chat.set_engine(named)
     else:
         chat.set_engine("llm", model=choice)
 
@@ -283,9 +290,10 @@ def _retry(chat: CommandContext, args: str) -> Awaitable[None]:
     if last is None:
         raise CommandError("nothing to retry yet: ask a question first")
     choice = args.strip().lower()
-    if choice and choice not in ("offline", "llm"):
+    named = ENGINE_NAMES.get(choice) if choice else None
+    if choice and named not in ("offline", "llm"):
         raise CommandError(f"usage: /retry [offline|llm], not {args!r}")
-    engine = choice or ("offline" if last.engine.startswith("llm") else "llm")
+    engine: EngineName = named or ("offline" if last.engine.startswith("llm") else "llm")
     if engine == "llm" and not chat.settings.llm_configured:
         raise CommandError("no LLM is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     return chat.ask_question(last.question, engine=engine)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..conversations.messages import Message, Source
+from ..engines.answer import EngineName
 from ..models import Citation
 from ..review.compare import compare
 from ..review.draft import draft
@@ -19,7 +20,7 @@ from .commands import REGISTRY, CommandContext, CommandError
 from .workers import ExcludingView
 
 
-def _engine(chat: CommandContext) -> str:
+def _engine(chat: CommandContext) -> EngineName:
     return chat.engine if chat.engine in ("offline", "llm") else "auto"
 
 
@@ -47,8 +48,8 @@ def _compare(chat: CommandContext, args: str) -> None:
 
     def work() -> Any:
         if query:
-            return compare(_view(chat), query=query, engine=engine)  # type: ignore[arg-type]
-        return compare(chat.store_view, titles=pinned, engine=engine)  # type: ignore[arg-type]
+            return compare(_view(chat), query=query, engine=engine)
+        return compare(chat.store_view, titles=pinned, engine=engine)
 
     async def show(result: Any) -> None:
         markdown = comparison_to_markdown(result, title=None if query else "Comparison: the shortlist")
@@ -79,6 +80,6 @@ def _draft(chat: CommandContext, args: str) -> None:
         await chat.record(command, reply)
         chat.show_sources(sources, reply, title="References")
 
-    chat.run_background(lambda: draft(_view(chat), topic, engine=engine), show,  # type: ignore[arg-type]
+    chat.run_background(lambda: draft(_view(chat), topic, engine=engine), show,
                         progress=f"Drafting a review of {topic} (gathering papers, finding themes, writing "
                                  "sections)…")

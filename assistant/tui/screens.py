@@ -189,7 +189,7 @@ class ConversationsScreen(ModalScreen[int | None]):
                 self.conversations = [f.conversation for f in found]
                 self.snippets = {f.conversation.id: f.snippet for f in found}
             else:
-                self.conversations = self.history.list()
+                self.conversations = self.history.conversations()
         except LitreviewError as exc:
             self.notify(str(exc), severity="error")
             self.conversations = []

@@ -93,6 +93,9 @@ if LinuxDriver is not None:
     class HangupAwareDriver(LinuxDriver):
         """Textual's Linux driver, posting :class:`TerminalLost` when the terminal goes away."""
 
+        # Textual's stderr, then the _TerminalOutput around it: its writer thread takes any IO[str]-like file
+        _file: Any
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._output = _TerminalOutput(self._file, self._lost)

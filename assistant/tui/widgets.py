@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -56,8 +57,9 @@ class PromptInput(Input):
         Binding("down", "history_next", "Next entry", show=False),
     ]
 
-    def __init__(self, history: InputHistory, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, history: InputHistory, **kwargs: Any) -> None:
+        """``kwargs`` are Textual's Input options (placeholder, id, suggester, ...)."""
+        super().__init__(**kwargs)
         self.history = history
 
     def _recall(self, value: str | None) -> None:

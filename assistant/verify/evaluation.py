@@ -116,7 +116,7 @@ def audit_scores(verifier: Verifier, claims: list[str], papers: list[Paper]) -> 
 
 
 def _rates(gold: list[str], predicted: list[str]) -> dict[str, dict[str, float]]:
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for g in LABELS:
         picked = [p for gg, p in zip(gold, predicted) if gg == g]
         if picked:

@@ -194,7 +194,8 @@ def _clause_conflicts(claim_clauses: tuple[Clause, ...], view: PaperView, candid
                     continue
                 match = len(shared) / len(c.terms)
                 # tight spans first; a span that moves the same axis as the claim is the one it speaks to
-                fit = match - SPAN_EXTRA_COST * len(s.terms - c.terms) + 0.1 * bool(c.directions.keys() & s.directions.keys())
+                same_axis = bool(c.directions.keys() & s.directions.keys())
+                fit = match - SPAN_EXTRA_COST * len(s.terms - c.terms) + 0.1 * same_axis
                 if best is None or fit > best[0]:
                     best = (fit, match, i, s)
         if best is None or best[1] < CLAUSE_MATCH_MIN:
@@ -292,7 +293,9 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
     values["fig_matched"], values["fig_unmatched"] = matched, unmatched
     candidates = list(range(len(view.sentences)))
     kind, match, at = _clause_conflicts(claim_clauses, view, candidates, own_terms)
-    conflict, conflict_match, evidence = None, 0.0, best
+    conflict: str | None = None
+    conflict_match = 0.0
+    evidence: int | None = best
     if fig_conflict:
         values["conflict_fig"] = 1.0
         conflict, conflict_match, evidence = "figure", fig_conflict, fig_at
@@ -306,7 +309,8 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
     if claimed_names:
         values["names_missing"] = sum(n not in view.names for n in claimed_names) / len(claimed_names)
     values["own"] = 1.0 if view.tagged[best].own else 0.0
-    missing_part = values["clause_min"] < PART_COVERED - 0.1 or values["fig_unmatched"] > 0 or values["names_missing"] > 0
+    missing_part = (values["clause_min"] < PART_COVERED - 0.1 or values["fig_unmatched"] > 0
+                    or values["names_missing"] > 0)
     values["half_right"] = 1.0 if values["own"] and part_max >= PART_COVERED and missing_part else 0.0
     claim_clause = max(claim_clauses, key=lambda c: len(c.terms))
     universal = frozenset().union(*(c.universal for c in claim_clauses))

@@ -2,8 +2,9 @@
 
 ``Verifier(embedder=None).verify(claim, paper)`` returns a :class:`Verdict`. The score is the
 calibrated combination of the signals in :mod:`.signals`; the label comes from it, except that
-``partial`` also follows from the ``half_right`` signal, and ``contradicted`` needs an explicit conflict (a negation, an opposite direction or a different
-figure for the same quantity) in abstract text that closely matches the claim: a low score
+``partial`` also follows from the ``half_right`` signal, and ``contradicted`` needs an explicit conflict
+(a negation, an opposite direction or a different figure for the same quantity) in abstract text that
+closely matches the claim: a low score
 alone only ever gives ``unsupported``. Per-paper work (sentences, roles, terms, figures and
 sentence vectors) is cached; :meth:`Verifier.verify_many` embeds all claims in one batch, and only
 the few abstract sentences each claim is compared with.

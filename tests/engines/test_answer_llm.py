@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from testkit.llm_server import FakeOpenAIServer, Reply
 from support import cli_json, run_cli, settings_for
 
 from assistant.engines.answer import ask
 from assistant.store import Store
+from testkit.llm_server import FakeOpenAIServer, Reply
 
 POWERINFER = "PowerInfer-2: Fast Large Language Model Inference on a Smartphone"
 QUESTION = "how many tokens per second does PowerInfer-2 generate for TurboSparse-Mixtral-47B on a smartphone?"

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-from testkit.llm_server import FakeOpenAIServer, Reply
 from support import ROOT, settings_for
 
 from assistant.engines.answer import NO_EVIDENCE, ask
@@ -31,6 +30,7 @@ from assistant.models import Answer, Citation, Hit, Paper, Turn
 from assistant.retrieval import search
 from assistant.store import Store
 from assistant.tokens import count_tokens
+from testkit.llm_server import FakeOpenAIServer, Reply
 
 FOLLOWUPS = ROOT / "evals" / "followups.jsonl"
 K = 6  # ask()'s default k, and the TUI's
@@ -174,7 +174,7 @@ def test_turn_from_answer_keeps_ids_not_numbers() -> None:
 
 def test_history_messages_are_bounded_and_carry_no_citation_numbers() -> None:
     turns = [Turn(f"question {i}?", "A long answer sentence [1][2]. " * 40, ()) for i in range(10)]
-    count = lambda t: count_tokens(t)  # noqa: E731
+    count = lambda t: count_tokens(t)
     messages = history_messages(turns, 600, count)
     assert messages and sum(count(text) for _, text in messages) <= 600
     assert [role for role, _ in messages][-2:] == ["user", "assistant"] and messages[-2][1] == "question 9?"

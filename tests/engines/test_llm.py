@@ -11,13 +11,13 @@ from pathlib import Path
 
 import openai
 import pytest
-from testkit.llm_server import FakeOpenAIServer, Reply, fake_embedding, words
 from pydantic import BaseModel
 
 from assistant.engines.llm import Completion, LLMClient
 from assistant.errors import ConfigError, LLMError
 from assistant.settings import Settings
 from assistant.tokens import cost_usd, count_tokens
+from testkit.llm_server import FakeOpenAIServer, Reply, fake_embedding, words
 
 KEY = "sk-test-DONOTLEAK"
 SYSTEM, USER = "You are a careful reviewer.", "What do the abstracts say about pruning?"

@@ -261,7 +261,7 @@ def test_tui_history_survives_provider_failures_and_nothing_stores_the_key(seede
 
     history = History.in_home(app_home)
     try:
-        (conversation,) = history.list()
+        (conversation,) = history.conversations()
         messages = [(m.role, m.text, json.loads(m.citations_json)) for m in history.messages(conversation.id)]
     finally:
         history.close()

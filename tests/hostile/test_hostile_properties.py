@@ -110,8 +110,9 @@ def test_format_shaped_garbage_only_raises_input_error(case: tuple[str, bytes], 
        written=st.sampled_from(["utf-16-le", "utf-8", "latin-1"]))
 def test_forced_encodings_right_or_wrong_only_raise_input_error(text: str, kind: str, encoding: str,
                                                                 written: str) -> None:
+    title = text.replace('"', "'")
     body = {"ris": text, "bib": f"@article{{k, title={{{text}}}, abstract={{{ABSTRACT}}}}}\n",
-            "jsonl": '{"title": "%s", "abstract": "%s"}\n' % (text.replace('"', "'"), ABSTRACT),
+            "jsonl": f'{{"title": "{title}", "abstract": "{ABSTRACT}"}}\n',
             "csv": f"title;abstract\n{text};{ABSTRACT}\n"}[kind]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"forced{SUFFIX[kind]}"

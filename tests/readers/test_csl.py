@@ -22,7 +22,8 @@ def test_zotero_csl_json_export() -> None:
     assert flash.title == "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
     assert flash.abstract.endswith("costing $0 in accuracy.")  # plain text: a dollar is a dollar
     assert flash.authors == ("Dao, Tri", "Fu, Daniel Y.", "Ré, Christopher")
-    assert (flash.year, flash.date, flash.venue) == (2022, "2022-12-06", "Advances in Neural Information Processing Systems")
+    assert (flash.year, flash.date, flash.venue) == (2022, "2022-12-06",
+                                                     "Advances in Neural Information Processing Systems")
     assert (flash.url, flash.arxiv_id, flash.doi) == ("https://arxiv.org/abs/2205.14135v2", "2205.14135", None)
     assert attention.abstract.endswith("networks {in} an encoder-decoder configuration.")
     assert attention.authors == ("Vaswani, Ashish", "Google Brain", "van Gogh, Vincent")

@@ -16,7 +16,8 @@ SEEDS = sorted((Path(assistant.__file__).parent / "data" / "seeds").glob("*.txt"
 ABSTRACT = ("We propose a method for doing a thing faster. It is evaluated on three benchmarks and beats "
             "the previous state of the art by a wide margin. Code and models are released for everyone. "
             "We also study why it works.")
-PAGE_TOP = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\nOct 30\n\n"
+PAGE_TOP = ("new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+            "byAK and the research community\n\nOct 30\n\n")
 
 
 def write(tmp_path: Path, text: str, name: str = "page.txt") -> Path:

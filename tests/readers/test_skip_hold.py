@@ -53,9 +53,9 @@ def _bad_ris(i: int) -> str:
     return f"TY  - JOUR\nTI  - Cut {i}\n"  # no ER before the next TY
 
 
-GOOD = {"bib": "@article{ok,\n  title = {Good One},\n  abstract = {%s}\n}\n" % ABSTRACT,
+GOOD = {"bib": f"@article{{ok,\n  title = {{Good One}},\n  abstract = {{{ABSTRACT}}}\n}}\n",
         "ris": f"TY  - JOUR\nTI  - Good One\nAB  - {ABSTRACT}\nER  - \n",
-        "jsonl": '{"title": "Good One", "abstract": "%s"}\n' % ABSTRACT}
+        "jsonl": f'{{"title": "Good One", "abstract": "{ABSTRACT}"}}\n'}
 BAD = {"bib": _bad_bib, "ris": _bad_ris, "jsonl": lambda i: "{broken\n"}
 TOO_MANY = {"bib": "the first 1000 BibTeX entries could not be parsed (first: entry cut0 (line 1): ",
             "ris": "the first 1000 RIS records are malformed (record 1 (line 1): ",

@@ -55,7 +55,8 @@ def test_property_no_combining_mark_from_a_longer_control_word(text: str, markup
 
 @pytest.mark.parametrize(("tex", "text"), [
     (r"P \textless 0.0005", "P <0.0005"), (r"P {\textless} 0.0005", "P < 0.0005"),
-    (r"{\textgreater}2 years", ">2 years"), (r"{\textcopyright} 2020", "© 2020"), (r"{\textbackslash}mathbf", r"\mathbf"),
+    (r"{\textgreater}2 years", ">2 years"), (r"{\textcopyright} 2020", "© 2020"),
+    (r"{\textbackslash}mathbf", r"\mathbf"),
     (r"{\textasciitilde}10", "~10"), (r"a{\textbar}b", "a|b"), (r"3{\texttimes}3", "3×3"),
     (r"10{\textsuperscript{6}}", "10⁶"), (r"x{\textsuperscript{th}}", "xth"), (r"CO\textsubscript{2}", "CO₂"),
     (r"a{\textperiodcentered}b", "a·b"), (r"{\textquotedblleft}q{\textquotedblright}", "“q”"),

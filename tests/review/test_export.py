@@ -66,9 +66,9 @@ def test_draft_markdown_keys_match_the_bibtex(video) -> None:
 
 def test_bibtex_escapes_and_types() -> None:
     refs = [
-        Reference("smith2023fast", Paper("Fast & Cheap: 50% of $cost_{x}$ #1", "-", "x.bib", authors=("Ann Smith", "Bo Li"),
-                                         year=2023, venue="Proceedings of CVPR", doi="10.1/ab_c",
-                                         url="https://x.org/a_b?q=1%20", arxiv_id="2301.00001")),
+        Reference("smith2023fast", Paper("Fast & Cheap: 50% of $cost_{x}$ #1", "-", "x.bib",
+                                         authors=("Ann Smith", "Bo Li"), year=2023, venue="Proceedings of CVPR",
+                                         doi="10.1/ab_c", url="https://x.org/a_b?q=1%20", arxiv_id="2301.00001")),
         Reference("li2024journal", Paper("A Journal Paper", "-", "x.bib", authors=("Li, Wei",), year=2024,
                                          venue="Pattern Recognition")),
         Reference("plainpaper", Paper("Plain Paper", "-", "x.bib")),

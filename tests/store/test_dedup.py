@@ -63,4 +63,5 @@ def test_a_different_work_arriving_later_does_not_replace_the_stored_one(tmp_pat
     assert out["added"] == 1 and out["updated"] == 0
     abstracts = {json.loads(run_main(["show", p["paper_id"], "--json"], home).stdout)["abstract"]
                  for p in json.loads(run_main(["papers", "--json"], home).stdout)["papers"]}
-    assert abstracts == {"Sports analytics of basketball shot selection.", "Soil carbon in alpine meadows under grazing."}
+    assert abstracts == {"Sports analytics of basketball shot selection.",
+                         "Soil carbon in alpine meadows under grazing."}

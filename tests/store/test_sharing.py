@@ -126,7 +126,8 @@ def test_a_reader_of_a_server_without_our_collection_is_told_what_to_set(tmp_pat
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("false", False), ("", False)])
 def test_read_only_setting(tmp_path: Path, value: str, expected: bool) -> None:
-    env = {"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_CHROMA_URL": "http://127.0.0.1:8000", "LITREVIEW_READ_ONLY": value}
+    env = {"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_CHROMA_URL": "http://127.0.0.1:8000",
+           "LITREVIEW_READ_ONLY": value}
     assert Settings.load(env).read_only is expected
 
 
@@ -134,7 +135,8 @@ def test_read_only_needs_a_server_and_a_yes_or_no(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="set LITREVIEW_CHROMA_URL too"):
         Settings.load({"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_READ_ONLY": "1"})
     with pytest.raises(ConfigError, match=r"store.read_only \(LITREVIEW_READ_ONLY or .*valid boolean.*not 'sometimes'"):
-        Settings.load({"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_CHROMA_URL": "x:1", "LITREVIEW_READ_ONLY": "sometimes"})
+        Settings.load({"LITREVIEW_HOME": str(tmp_path), "LITREVIEW_CHROMA_URL": "x:1",
+                       "LITREVIEW_READ_ONLY": "sometimes"})
     (tmp_path / "config.toml").write_text('[store]\nchroma_url = "http://127.0.0.1:8000"\nread_only = true\n')
     assert Settings.load({"LITREVIEW_HOME": str(tmp_path)}).read_only is True
 

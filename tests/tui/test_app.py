@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tui_support import QUESTION, errors, run, settle, submit
 from textual.widgets import Markdown, OptionList, Static
+from tui_support import QUESTION, errors, run, settle, submit
 
 from assistant.tui.app import LitreviewApp
 from assistant.tui.screens import PaperScreen
@@ -152,8 +152,8 @@ def test_ui_never_blocks_and_questions_queue_politely(make_app, monkeypatch) -> 
     """While an answer is being written the prompt still works; a second question is refused, not lost."""
     import threading
 
-    from assistant.models import Answer
     import assistant.tui.answering as answering
+    from assistant.models import Answer
 
     release = threading.Event()
 

@@ -9,8 +9,8 @@ import threading
 import time
 
 import pytest
-from tui_support import QUESTION, errors, run, settle, submit
 from textual.widgets import OptionList
+from tui_support import QUESTION, errors, run, settle, submit
 
 import assistant.tui.answering as answering
 import assistant.tui.app as app_module
@@ -204,19 +204,19 @@ def test_conversations_can_be_renamed_and_deleted(make_app) -> None:
         await pilot.press(*"Phones")
         await pilot.press("enter")
         await pilot.pause()
-        assert [c.title for c in app.history.list()] == ["What is speculative decoding?", "Phones"]
+        assert [c.title for c in app.history.conversations()] == ["What is speculative decoding?", "Phones"]
         # delete needs two presses; deleting the open conversation detaches it
         await pilot.press("up", "d")
         await pilot.pause()
-        assert len(app.history.list()) == 2
+        assert len(app.history.conversations()) == 2
         await pilot.press("d")
         await pilot.pause()
-        assert [c.title for c in app.history.list()] == ["Phones"]
+        assert [c.title for c in app.history.conversations()] == ["Phones"]
         await pilot.press("escape")
         await pilot.pause()
         assert app.chat.conversation_id is None  # the next question starts a new saved conversation
         await submit(pilot, "Which methods detect potholes?")
-        assert len(app.history.list()) == 2
+        assert len(app.history.conversations()) == 2
 
     run(app, scenario)
 

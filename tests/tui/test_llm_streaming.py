@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from testkit.llm_server import FakeOpenAIServer, Reply
-from tui_support import QUESTION, errors, run, settle, submit
 from textual.widgets import Static
+from tui_support import QUESTION, errors, run, settle, submit
 
 from assistant.tui.widgets import AnswerMessage, StatusBar
+from testkit.llm_server import FakeOpenAIServer, Reply
 
 ANSWER = "PowerInfer-2 serves a 47B model at 11.68 tokens per second on a phone [1]. " + "It also " * 60 + "ends [2]."
 
@@ -45,7 +45,8 @@ def test_llm_answer_streams_token_by_token_and_esc_stops_it(make_app) -> None:
 
 
 def test_llm_answer_completes_with_checked_citations(make_app) -> None:
-    with FakeOpenAIServer(default=Reply.text("Fast inference on phones is reported [1]. A bogus claim [42].")) as server:
+    reply = Reply.text("Fast inference on phones is reported [1]. A bogus claim [42].")
+    with FakeOpenAIServer(default=reply) as server:
         app = make_app(openai_base_url=server.base_url, llm_timeout=10.0, llm_max_retries=0)
 
         async def scenario(pilot) -> None:

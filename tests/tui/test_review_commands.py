@@ -9,7 +9,7 @@ import bibtexparser
 from tui_support import QUESTION, errors, run, submit
 
 from assistant.conversations.history import History
-from assistant.tui.widgets import AnswerMessage, ProgressNote, TableView
+from assistant.tui.widgets import AnswerMessage, ProgressNote
 
 
 def replies(app, kind: str) -> list[AnswerMessage]:  # type: ignore[no-untyped-def]
@@ -131,7 +131,7 @@ def test_a_reopened_draft_names_its_engine(make_app) -> None:
 
     run(app, scenario)
     history = History(app.settings.home / "conversations.sqlite")
-    messages = history.messages(history.list()[0].id)
+    messages = history.messages(history.conversations()[0].id)
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[0].text == "/draft video generation"
     assert messages[1].text.startswith("# Literature review: video generation")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui_support import QUESTION, errors, run, settle, submit
 from textual.widgets import DataTable, OptionList
+from tui_support import QUESTION, errors, run, settle, submit
 
 from assistant.models import Filters
 from assistant.tui.app import LitreviewApp
@@ -132,7 +132,7 @@ def test_new_starts_an_empty_conversation(make_app) -> None:
         assert panel_labels(app) == ["No sources."]
         await submit(pilot, "What is speculative decoding?")
         assert app.chat.conversation_id not in (None, first)
-        assert [c.title for c in app.history.list()] == ["What is speculative decoding?", QUESTION]
+        assert [c.title for c in app.history.conversations()] == ["What is speculative decoding?", QUESTION]
 
     run(app, scenario)
 

@@ -115,9 +115,9 @@ def test_chat_quits_cleanly_when_its_terminal_goes_away(seeded_home: Path, tmp_p
     try:
         assert history._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         if question is None:
-            assert history.list() == []
+            assert history.conversations() == []
             return
-        [conversation] = history.list()
+        [conversation] = history.conversations()
         assert conversation.title == question and conversation.messages == 2
         user, answer = history.messages(conversation.id)
         assert (user.role, user.text) == ("user", question)

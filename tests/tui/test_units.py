@@ -7,15 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import LitreviewError, StoreError
-from assistant.models import Answer, Citation, Evidence, Filters, Paper
 from assistant.conversations.citing import best_sentence, cited_numbers, sentences_citing, strip_lead
 from assistant.conversations.export import conversation_markdown, export_conversation
 from assistant.conversations.history import SCHEMA_VERSION, History, default_title
 from assistant.conversations.messages import Message, Source
-from assistant.errors import InputError
-from assistant.tui.commands import (REGISTRY, Command, CommandError, Registry, describe_filters, parse_cite,
-                                    parse_export, parse_filters, parse_limit)
+from assistant.errors import InputError, LitreviewError, StoreError
+from assistant.models import Answer, Citation, Evidence, Filters, Paper
+from assistant.tui.commands import (
+    REGISTRY,
+    Command,
+    CommandError,
+    Registry,
+    describe_filters,
+    parse_cite,
+    parse_export,
+    parse_filters,
+    parse_limit,
+)
 from assistant.tui.prompt_history import InputHistory
 
 ABSTRACT = ("Large models are slow on phones. We present FastPhone, a runtime that offloads cold neurons to "
@@ -60,7 +68,7 @@ def test_history_round_trip_rename_delete(tmp_path: Path) -> None:
     b = history.create("x" * 200)
     assert len(history.get(b).title) == 80 and history.get(b).title.endswith("…")
     history.add(b, "user", "later")
-    assert [c.id for c in history.list()] == [b, a]  # most recently updated first
+    assert [c.id for c in history.conversations()] == [b, a]  # most recently updated first
     assert [(m.role, m.text) for m in history.messages(a)] == [("user", "First question about phones?"),
                                                                ("assistant", "An answer [1].")]
     history.rename(a, "Phones")
@@ -69,7 +77,7 @@ def test_history_round_trip_rename_delete(tmp_path: Path) -> None:
         history.rename(a, "   ")
     history.delete(a)
     assert history.get(a) is None and history.messages(a) == []  # messages cascade
-    assert [c.id for c in history.list()] == [b]
+    assert [c.id for c in history.conversations()] == [b]
 
 
 def test_history_redacts_secrets(tmp_path: Path) -> None:
