@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..models import Answer, Evidence, Filters, Turn
@@ -59,7 +59,7 @@ def _as_data(text: str) -> str:
 
 # -- the offline engine's part of the pipeline -----------------------------------------------------------
 
-def _offline_search(store, question: str, history: Sequence[Turn], k: int,  # type: ignore[no-untyped-def]
+def _offline_search(store, question: str, history: Sequence[Turn], k: int,
                     filters: Filters | None):
     """Retrieval for the offline engine: "which" questions draw on a larger pool, and a negative question
     is also searched without its excluded thing."""
@@ -81,8 +81,8 @@ def _offline_search(store, question: str, history: Sequence[Turn], k: int,  # ty
     return hits, reading
 
 
-def _offline_compose(store, question: str, evidence: list[Evidence], history: Sequence[Turn],  # type: ignore[no-untyped-def]
-                     reading) -> tuple[str, list[Evidence], list[str]]:  # type: ignore[no-untyped-def]
+def _offline_compose(store, question: str, evidence: list[Evidence], history: Sequence[Turn],
+                     reading) -> tuple[str, list[Evidence], list[str]]:
     """The offline answer, the evidence renumbered so the markers run [1], [2], ... in reading order, notes."""
     from .offline import compose_answer
 
@@ -93,9 +93,9 @@ def _offline_compose(store, question: str, evidence: list[Evidence], history: Se
     return composed.text, composed.evidence, notes + composed.notes
 
 
-def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # type: ignore[no-untyped-def]
+def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
-        stop: threading.Event | None = None, llm=None,  # type: ignore[no-untyped-def]
+        stop: threading.Event | None = None, llm=None,
         history: Sequence[Turn] = ()) -> Answer:
     """Answer ``question`` from the store's abstracts, citing them.
 
@@ -184,7 +184,7 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,  # typ
                   partial=partial, evidence=evidence, weak_match=weak, sentences=verdicts)
 
 
-def _verifier(store):  # type: ignore[no-untyped-def]
+def _verifier(store):
     """One verifier per store (it remembers each paper's analysed abstract)."""
     from ..verify import Verifier
 
@@ -196,10 +196,10 @@ def _verifier(store):  # type: ignore[no-untyped-def]
 _WORST_FIRST = {"contradicted": 0, "unsupported": 1, "partial": 2, "supported": 3}
 
 
-def _citation_support(citations, verdicts):  # type: ignore[no-untyped-def]
+def _citation_support(citations, verdicts):
     """Per cited source, the weakest verdict among the sentences that cite it (a source is shown as
     supporting an answer only if it bears out every sentence it is cited for)."""
-    out = {}
+    out: dict[int, _Support] = {}
     for verdict in verdicts:
         for n in verdict.kept or verdict.markers:
             label = verdict.per_source.get(n, verdict.label)

@@ -92,7 +92,7 @@ def needs_context(question: str, own_hits: list[Hit],
     return None
 
 
-def _names_something(store, terms: list[str]) -> bool:  # type: ignore[no-untyped-def]
+def _names_something(store, terms: list[str]) -> bool:
     """Whether a term is used by at least one and at most ``RARE_DF`` papers (a name, not a topic)."""
     from ..store.lexical import tokenize
 
@@ -123,7 +123,7 @@ def anchor_questions(history: Sequence[Turn]) -> list[str]:
     return anchors
 
 
-def contextual_search(store, question: str, history: Sequence[Turn], k: int,  # type: ignore[no-untyped-def]
+def contextual_search(store, question: str, history: Sequence[Turn], k: int,
                       filters: Filters | None = None) -> tuple[list[Hit], Reading]:
     """The ``k`` best papers for ``question`` read in the light of ``history``."""
     own = search(store, question, k=k, filters=filters)
@@ -146,7 +146,7 @@ def contextual_search(store, question: str, history: Sequence[Turn], k: int,  # 
     return hits, Reading(True, reason, query, anchors)
 
 
-def _resemblance(store, question: str, hit: Hit) -> float:  # type: ignore[no-untyped-def]
+def _resemblance(store, question: str, hit: Hit) -> float:
     """Cosine between the bare question and the paper's mean passage vector."""
     vectors = store.vectors.vectors_for([hit.paper.paper_id])
     vec = vectors.get(hit.paper.paper_id)

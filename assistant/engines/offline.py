@@ -190,7 +190,7 @@ def _has_token(text: str, token: str) -> bool:
 _VECTORS: dict[tuple[str, str], np.ndarray] = {}
 
 
-def _embed(store, texts: list[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _embed(store, texts: list[str]) -> np.ndarray:
     """Sentence vectors, remembered per model: the same abstracts come back question after question."""
     model = getattr(store.embedder, "model_id", type(store.embedder).__name__)
     todo = [t for t in dict.fromkeys(texts) if (model, t) not in _VECTORS]
@@ -202,7 +202,7 @@ def _embed(store, texts: list[str]) -> np.ndarray:  # type: ignore[no-untyped-de
     return np.array([_VECTORS[(model, t)] for t in texts]) if texts else np.zeros((0, 1))
 
 
-def question_terms(store, question: str, reading: Reading) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def question_terms(store, question: str, reading: Reading) -> dict[str, float]:
     """The question's stemmed content words with their BM25 idf; for a negative question without the
     excluded thing (mentioning it is no answer)."""
     words = content_terms(question)
@@ -212,7 +212,7 @@ def question_terms(store, question: str, reading: Reading) -> dict[str, float]: 
     return store.lexical.idf(q_terms) if q_terms else {}
 
 
-def coverage(store, question: str, reading: Reading, evidence: list[Evidence]) -> dict[int, float]:  # type: ignore[no-untyped-def]
+def coverage(store, question: str, reading: Reading, evidence: list[Evidence]) -> dict[int, float]:
     """Per paper, the idf-weighted share of the question's content words that its title and its own
     claims use: whether the paper does the whole of what a "which" question asks, not one part of it."""
     idf = question_terms(store, question, reading)
@@ -225,7 +225,7 @@ def coverage(store, question: str, reading: Reading, evidence: list[Evidence]) -
             for e, toks in zip(evidence, tokenize(texts))}
 
 
-def score_claims(store, question: str, reading: Reading, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+def score_claims(store, question: str, reading: Reading, evidence: list[Evidence],
                  focus: int | None = None) -> list[Claim]:
     """Every quotable sentence of the evidence, scored against the question (best first)."""
     tagged = store.tagged([e.paper for e in evidence])
@@ -244,7 +244,8 @@ def score_claims(store, question: str, reading: Reading, evidence: list[Evidence
     subject = set(tokenize([reading.subject])[0]) if reading.subject else set()
     percent = reading.kind is Kind.HOW_MUCH and bool(re.search(r"\b(?:percent\w*|share|fraction|proportion)\b|%",
                                                                question, re.I))
-    cheap, must = [], []  # must: sentences embedded whatever their lexical score
+    cheap: list[float] = []
+    must: list[int] = []  # must: sentences embedded whatever their lexical score
     for claim, toks in zip(claims, tokens):
         present = set(toks) | name_terms[claim.n]
         lexical = sum(idf[t] for t in q_terms & present) / total
@@ -377,7 +378,7 @@ def negative_standing(tagged: list[TaggedSentence], reading: Reading) -> str:
 
 # ---------------------------------------------------------------------------------------------- choosing
 
-def choose(store, question: str, reading: Reading, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+def choose(store, question: str, reading: Reading, evidence: list[Evidence],
            claims: list[Claim], focus: int | None = None) -> list[list[Claim]]:
     """The claims to quote, grouped per paper, best paper first. A paper the question names, or that a
     follow-up's "it" refers to (``focus``), answers it alone."""
@@ -451,7 +452,7 @@ def _not_reported(question: str, reading: Reading, evidence: list[Evidence], cla
     return None
 
 
-def compose_answer(store, question: str, evidence: list[Evidence],  # type: ignore[no-untyped-def]
+def compose_answer(store, question: str, evidence: list[Evidence],
                    focus: int | None = None) -> Composed:
     """The offline answer: one paragraph per paper, best first, markers numbered in reading order."""
     reading = read_question(question)
