@@ -32,24 +32,36 @@ class Source:
     year: int | None = None
     score: float = 0.0
     cited: bool = False
+    support: str | None = None  # the verifier's label for what the answer cites this paper for
+    evidence: str | None = None  # the abstract sentence that decided it
+
+    BADGES = {"supported": "✓", "partial": "≈", "unsupported": "?", "contradicted": "✗"}
+
+    @property
+    def badge(self) -> str:
+        """A mark for how the cited abstract bears the answer out ("" when it was not judged)."""
+        return self.BADGES.get(self.support or "", "")
 
     def label(self) -> str:
         year = self.year if self.year else "n.d."
         score = f" {self.score:.2f}" if self.score else ""  # drafts and comparisons list papers unscored
-        return f"[{self.n}] {self.title} ({year}){score}"
+        badge = f"{self.badge} " if self.badge else ""
+        return f"{badge}[{self.n}] {self.title} ({year}){score}"
 
     def to_dict(self) -> dict[str, object]:
         return {"n": self.n, "paper_id": self.paper_id, "title": self.title, "year": self.year,
-                "score": self.score, "cited": self.cited}
+                "score": self.score, "cited": self.cited, "support": self.support, "evidence": self.evidence}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Source":
         return cls(int(data["n"]), str(data["paper_id"]), str(data.get("title", "")), data.get("year"),
-                   float(data.get("score") or 0.0), bool(data.get("cited")))
+                   float(data.get("score") or 0.0), bool(data.get("cited")), data.get("support"),
+                   data.get("evidence"))
 
     @classmethod
-    def from_evidence(cls, e: Evidence, cited: bool) -> "Source":
-        return cls(e.n, e.paper.paper_id, e.paper.title, e.paper.year, e.similarity, cited)
+    def from_evidence(cls, e: Evidence, cited: bool, citation: Citation | None = None) -> "Source":
+        return cls(e.n, e.paper.paper_id, e.paper.title, e.paper.year, e.similarity, cited,
+                   citation.support if citation else None, citation.evidence if citation else None)
 
     @classmethod
     def from_hit(cls, rank: int, hit: Hit) -> "Source":
@@ -129,9 +141,9 @@ class Message:
                     partial: bool | None = None) -> "Message":
         """An assistant message; ``text``/``citations`` override the answer's (a stopped answer keeps less)."""
         cits = answer.citations if citations is None else citations
-        cited = {c.n for c in cits}
+        cited = {c.n: c for c in cits}
         return cls("assistant", answer.text if text is None else text,
-                   sources=[Source.from_evidence(e, e.n in cited) for e in answer.evidence],
+                   sources=[Source.from_evidence(e, e.n in cited, cited.get(e.n)) for e in answer.evidence],
                    citations=list(cits), engine=answer.engine,
                    partial=answer.partial if partial is None else partial, notes=list(answer.notes),
                    question=answer.question)

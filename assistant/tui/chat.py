@@ -506,13 +506,13 @@ class ChatScreen(Screen[None]):
     def open_paper(self, paper_id: str, *, number: int | None = None, score: float | None = None,
                    references: Sequence[str] = (), cited_for: Sequence[str] = (),
                    neighbours: tuple[int | None, int | None] = (None, None),
-                   message: Message | None = None) -> PaperScreen:
+                   message: Message | None = None, support: str | None = None) -> PaperScreen:
         paper = self.store.get(paper_id)
         if paper is None:
             raise NotFoundError(f"paper {paper_id} is no longer in the store")
         screen = PaperScreen(paper, number=number, score=score,
                              highlight=best_sentence(paper.abstract, [r for r in references if r]),
-                             cited_for=list(cited_for), neighbours=neighbours)
+                             cited_for=list(cited_for), neighbours=neighbours, support=support)
         before = self.focused
 
         def after(result: tuple[str, int] | None) -> None:
@@ -544,9 +544,9 @@ class ChatScreen(Screen[None]):
         if n in cited:
             i = cited.index(n)
             neighbours = (cited[i - 1] if i > 0 else None, cited[i + 1] if i + 1 < len(cited) else None)
-        return self.open_paper(source.paper_id, number=n, score=source.score,
-                               references=cited_for or [message.question], cited_for=cited_for,
-                               neighbours=neighbours, message=message)
+        references = [source.evidence] if source.evidence else (cited_for or [message.question])
+        return self.open_paper(source.paper_id, number=n, score=source.score, references=references,
+                               cited_for=cited_for, neighbours=neighbours, message=message, support=source.support)
 
     def action_cite(self) -> None:
         answer = self.current_answer

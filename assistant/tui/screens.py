@@ -35,6 +35,10 @@ def paper_meta(paper: Paper, score: float | None = None) -> Text:
     return text
 
 
+SUPPORT_WORDS = {"supported": "✓ supported", "partial": "≈ partly supported",
+                 "unsupported": "? not supported", "contradicted": "✗ contradicted"}
+
+
 class PaperScreen(ModalScreen[tuple[str, int] | None]):
     """A paper's metadata and full abstract; ``highlight`` is the span of the supporting sentence.
 
@@ -53,8 +57,9 @@ class PaperScreen(ModalScreen[tuple[str, int] | None]):
 
     def __init__(self, paper: Paper, *, number: int | None = None, score: float | None = None,
                  highlight: tuple[int, int] | None = None, cited_for: list[str] | None = None,
-                 neighbours: tuple[int | None, int | None] = (None, None)) -> None:
+                 neighbours: tuple[int | None, int | None] = (None, None), support: str | None = None) -> None:
         super().__init__()
+        self.support = support
         self.paper = paper
         self.number = number
         self.score = score
@@ -71,6 +76,12 @@ class PaperScreen(ModalScreen[tuple[str, int] | None]):
                 quote = Text("The answer cites it for: ", style="italic")
                 quote.append(" … ".join(f"“{s}”" for s in self.cited_for), style="italic dim")
                 yield Static(quote, id="paper-cited-for")
+            if self.support:
+                verdict = Text(f"Checked against this abstract: {SUPPORT_WORDS.get(self.support, self.support)}",
+                               style="bold red" if self.support in ("contradicted", "unsupported") else "italic")
+                if self.highlight:
+                    verdict.append(" (the highlighted sentence decided it)", style="italic dim")
+                yield Static(verdict, id="paper-verdict")
             with VerticalScroll(id="paper-body"):
                 yield Static(self.abstract_text(), id="paper-abstract")
             yield Static(self.hint(), id="paper-hint")

@@ -312,3 +312,14 @@ def test_keymap_is_checked_against_the_binding_ids(tmp_path: Path) -> None:
     config.write_text('[tui]\nkeymap = "stop"\n')
     with pytest.raises(ConfigError, match="tui.keymap"):
         load()
+
+
+def test_sources_carry_the_verifiers_badge_through_saving() -> None:
+    from assistant.conversations.messages import Source
+
+    contradicted = Source(2, "p2", "A Paper", 2024, 0.5, True, "contradicted", "It does not run on phones.")
+    assert contradicted.label().startswith("✗ [2] A Paper")
+    assert Source(1, "p1", "B", None, 0.0, True, "supported").label().startswith("✓ [1] B")
+    assert Source(3, "p3", "C").label().startswith("[3] C")  # not judged: no badge
+    again = Source.from_dict(contradicted.to_dict())
+    assert again == contradicted
