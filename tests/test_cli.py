@@ -44,7 +44,7 @@ def test_show_ambiguous_or_unknown_title_is_a_clear_error(home: Path) -> None:
     assert proc.returncode == 4
     assert "papers match 'Diffusion'" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_cli("show", "zzzz no such paper", home=home)
-    assert proc.returncode == 4 and "no paper matches" in proc.stderr
+    assert proc.returncode == 4 and "no paper title matches" in proc.stderr
 
 
 def test_empty_store_ingests_the_bundled_corpus_first(tmp_path: Path) -> None:
