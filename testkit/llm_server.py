@@ -13,6 +13,10 @@ per word, chunked transfer encoding, ``data: [DONE]`` last, plus a usage chunk w
 ``stream_options.include_usage`` is set). ``/v1/embeddings`` returns deterministic unit
 vectors (dim 64, or the request's ``dimensions``); ``/v1/models`` lists ``server.models``.
 Every request is recorded in ``server.requests``.
+
+:class:`Misbehave` builds the replies small local models really give, written from the request's own
+sources block: reasoning in ``<think>`` blocks, an echo of the source list, an abstract dump, a
+repetition loop, a made-up figure behind a valid marker, first-person text copied from an abstract.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 CHAT = "/v1/chat/completions"
 
@@ -50,20 +55,30 @@ class Reply:
     clean_cut: bool = False         # ...ending the HTTP body properly (no finish_reason, no [DONE])
     stall_after: int | None = None  # stream: after this many words, wait `stall` seconds
     stall: float = 0.0
+    ping: float = 0.0               # stream: during a stall, send an SSE comment (": ping") this often
+    finish: str | None = None       # finish_reason to send instead of "stop" (e.g. "length")
     tool: str | None = None         # tool_call: function name (default: the request's first tool)
     arguments: dict = field(default_factory=dict)
+    raw_arguments: str | None = None  # tool_call: the arguments string exactly as sent (e.g. with bad escapes)
+    render: Callable[[dict], str] | None = None  # text: content written from the request body
 
     @classmethod
     def text(cls, content: str, **kw: Any) -> "Reply":
         return cls(kind="text", content=content, **kw)
 
     @classmethod
-    def status(cls, code: int, error: str | None = None, headers: dict[str, str] | None = None, **kw: Any) -> "Reply":
+    def status(cls, code: int, error: str | None = None,  # noqa: F811 - the field holds the code, this builds one
+               headers: dict[str, str] | None = None, **kw: Any) -> "Reply":
         return cls(kind="status", status=code, error=error or f"fake error {code}", headers=headers or {}, **kw)
 
     @classmethod
     def tool_call(cls, arguments: dict, tool: str | None = None, **kw: Any) -> "Reply":
         return cls(kind="tool_call", arguments=arguments, tool=tool, **kw)
+
+    @classmethod
+    def written(cls, render: Callable[[dict], str], **kw: Any) -> "Reply":
+        """A text reply written from the request body when it arrives (see :class:`Misbehave`)."""
+        return cls(kind="text", render=render, **kw)
 
     @classmethod
     def malformed(cls, **kw: Any) -> "Reply":
@@ -186,7 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b'{"id": "x", "choices": [{"message": ', "application/json")
         model = body.get("model", "fake-model")
         base = {"id": "chatcmpl-fake", "created": int(time.time()), "model": model}
-        pieces = words(reply.content)
+        content = reply.render(body) if reply.render is not None else reply.content
+        pieces = words(content)
         prompt_words = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
         usage = reply.usage if isinstance(reply.usage, dict) else {
             "prompt_tokens": prompt_words, "completion_tokens": len(pieces),
@@ -195,10 +211,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.kind == "tool_call":
             name = reply.tool or ((body.get("tools") or [{}])[0].get("function", {}).get("name", "tool"))
             tool_call = {"id": "call_fake1", "type": "function",
-                         "function": {"name": name, "arguments": json.dumps(reply.arguments)}}
-        finish = "tool_calls" if tool_call else "stop"
+                         "function": {"name": name, "arguments": reply.raw_arguments
+                                      if reply.raw_arguments is not None else json.dumps(reply.arguments)}}
+        finish = reply.finish or ("tool_calls" if tool_call else "stop")
         if not stream:
-            message = {"role": "assistant", "content": None if tool_call else reply.content}
+            message = {"role": "assistant", "content": None if tool_call else content}
             if tool_call:
                 message["tool_calls"] = [tool_call]
             obj = {**base, "object": "chat.completion",
@@ -221,25 +238,39 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(b"data: {this is not json\n\n")
             return self._chunk(b"")
         chunk({"role": "assistant", "content": ""})
-        if tool_call:
-            chunk({"tool_calls": [{"index": 0, **tool_call}]})
-        for i, piece in enumerate(pieces if not tool_call else []):
+        if tool_call:  # the name first, then the arguments a few characters at a time, as real servers do
+            args = tool_call["function"]["arguments"]
+            chunk({"tool_calls": [{"index": 0, "id": tool_call["id"], "type": "function",
+                                   "function": {"name": tool_call["function"]["name"], "arguments": ""}}]})
+            pieces = [args[i:i + 12] for i in range(0, len(args), 12)]
+        for i, piece in enumerate(pieces):
             if reply.cut_after is not None and i >= reply.cut_after:
                 if reply.clean_cut:
                     self._chunk(b"")  # a well-formed end of the HTTP body, but no finish_reason or [DONE]
                 self.close_connection = True
                 return
-            if reply.stall_after is not None and i == reply.stall_after and stop.wait(reply.stall):
-                return
+            if reply.stall_after is not None and i == reply.stall_after:
+                if self._stall(reply, stop):
+                    return
             if reply.chunk_delay and stop.wait(reply.chunk_delay):
                 return
-            chunk({"content": piece})
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if tool_call else {"content": piece})
         chunk({}, finish)
         if (body.get("stream_options") or {}).get("include_usage") and reply.usage is not False:
             chunk(None, extra={"usage": usage})
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
         req.completed = True
+
+    def _stall(self, reply: Reply, stop: threading.Event) -> bool:
+        """Wait ``reply.stall`` seconds with a keep-alive comment every ``reply.ping`` s; True if the server stops."""
+        end = time.monotonic() + reply.stall
+        while (left := end - time.monotonic()) > 0:
+            if stop.wait(min(left, reply.ping) if reply.ping else left):
+                return True
+            if reply.ping and end - time.monotonic() > 0:
+                self._chunk(b": ping\n\n")
+        return False
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -264,7 +295,8 @@ class _Server(ThreadingHTTPServer):
 class FakeOpenAIServer:
     """Context manager running the fake endpoint in a background thread."""
 
-    def __init__(self, *replies: Reply, default: Reply | None = None, models: tuple[str, ...] = ("gpt-4o-mini",)) -> None:
+    def __init__(self, *replies: Reply, default: Reply | None = None,
+                 models: tuple[str, ...] = ("gpt-4o-mini",)) -> None:
         self.default = default or Reply.text("Hello from the fake server.")
         self.embedding_mode = "ok"  # ok | echo_auth_401 | zero | short (one vector too few) | mixed (sizes)
         self.models = models
@@ -312,3 +344,71 @@ class FakeOpenAIServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# -- the bad habits of small local models -------------------------------------------------------------------
+_SOURCE_HEAD = re.compile(r"^\[(\d+)\]\s+(.+?)(?:\s+\((\d{4})\))?\s*$")
+_ROLE_TAG = re.compile(r"^\s*(?:[-*]\s*)?(?:\([a-z ]+\)\s*)?")
+
+
+def request_sources(body: dict) -> list[tuple[int, str, str]]:
+    """``(n, title, text)`` of each numbered source in the last user message of a chat request: lines
+    ``[n] Title (year)`` each followed by the source's text (plain, or one role-tagged sentence a line)."""
+    user = next((m.get("content") or "" for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
+    block = user.split("<sources>", 1)[-1].split("</sources>", 1)[0]
+    out: list[tuple[int, str, list[str]]] = []
+    for line in block.splitlines():
+        head = _SOURCE_HEAD.match(line.strip())
+        if head:
+            out.append((int(head.group(1)), head.group(2), []))
+        elif out and line.strip():
+            out[-1][2].append(_ROLE_TAG.sub("", line.strip(), count=1))
+    return [(n, title, " ".join(lines)) for n, title, lines in out]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text.strip()) if s]
+
+
+class Misbehave:
+    """Replies written from the request's sources, as weak local models really answer. Each is a
+    :class:`Reply`; ``answer`` is the sound part of the reply, if any."""
+
+    @staticmethod
+    def think(answer: str, inside: str = "The user asks about this. Source [3] looks relevant.",
+              tag: str = "think", closed: bool = True, **kw: Any) -> Reply:
+        """Reasoning in a ``<tag>`` block before the answer (never closed: the answer is all reasoning)."""
+        opener, close = f"<{tag}>", (f"</{tag}>" if not tag.startswith("|") else f"<|/{tag[1:]}>")
+        return Reply.text(f"{opener}{inside}{close if closed else ''}\n\n{answer if closed else ''}", **kw)
+
+    @staticmethod
+    def source_echo(answer: str = "", **kw: Any) -> Reply:
+        """The source list repeated ("[1] Title [2] Title ..."), then the answer."""
+        def render(body: dict) -> str:
+            listing = " ".join(f"[{n}] {title}" for n, title, _ in request_sources(body))
+            return f"{listing}\n\n{answer}".strip()
+        return Reply.written(render, **kw)
+
+    @staticmethod
+    def abstract_dump(**kw: Any) -> Reply:
+        """Every source's text copied out, uncited: no answer at all."""
+        return Reply.written(lambda body: "\n\n".join(text for _, _, text in request_sources(body)), **kw)
+
+    @staticmethod
+    def repetition_loop(answer: str, times: int = 3, **kw: Any) -> Reply:
+        """The same paragraph ``times`` times."""
+        return Reply.text("\n\n".join([answer] * times), **kw)
+
+    @staticmethod
+    def made_up_figure(n: int = 1, **kw: Any) -> Reply:
+        """A figure no source states, behind a marker that numbers a real source."""
+        return Reply.text(f"The model has 1,068,240 parameters [{n}].", **kw)
+
+    @staticmethod
+    def first_person(n: int = 1, **kw: Any) -> Reply:
+        """Source ``n``'s first "We ..." sentence copied as the answer, with its marker."""
+        def render(body: dict) -> str:
+            text = next((t for m, _, t in request_sources(body) if m == n), "")
+            ours = [s for s in _sentences(text) if re.match(r"(?:In this (?:paper|work), )?[Ww]e\b", s)]
+            return f"{(ours or _sentences(text) or ['We did it.'])[0].rstrip('.')} [{n}]."
+        return Reply.written(render, **kw)

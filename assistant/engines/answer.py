@@ -140,19 +140,21 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,
             on_token(text)
     else:
         from .llm import LLMClient
+        from .llm_sources import llm_sources
         from .output import ReasoningFilter, check_output, fallback_reason
 
         client = llm or LLMClient(settings)
         prior = history_messages(history, HISTORY_TOKENS, lambda t: count_tokens(t, settings.llm.model))
         shown = ReasoningFilter()  # a <think> block is never streamed to the user
+        evidence, sources = llm_sources(evidence, question)  # fewer, role-tagged sentences: what is shown is citable
         completion = client.complete(render("answer_system"),
-                                     render("answer_user", sources=format_sources(evidence), question=question,
+                                     render("answer_user", sources=sources, question=question,
                                             caution="\n" + template("answer_weak_caution") if weak else ""),
                                      on_token=(lambda piece: on_token(shown.feed(piece))) if on_token else None,
                                      stop=stop, history=prior)
         usage, partial = dict(completion.usage), not completion.finished
-        if completion.error:
-            notes.append(completion.error)
+        if completion.note or completion.error:
+            notes.append(completion.note or completion.error or "")
         output = check_output(completion.text, evidence, _verifier(store))
         reason = fallback_reason(output, weak) if completion.finished or not completion.text.strip() else None
         if reason:  # the model's answer does not hold up: the offline engine answers, and says why
@@ -168,7 +170,7 @@ def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,
             notes += output.notes
     checked = check_citations(text, evidence)
     notes += [f"removed citation {m}: it numbers no source given to this answer" for m in checked.removed]
-    if partial:
+    if partial and not any("before it finished" in n or "cut" in n for n in notes):
         notes.append("the answer was stopped before it finished")
     verdicts = verify_sentences(checked.text, evidence, _verifier(store)).verdicts
     support = _citation_support(checked.citations, verdicts)

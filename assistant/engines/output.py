@@ -15,7 +15,9 @@ Small local models misbehave in a few recurring ways; each has a pure function h
 6. :func:`reattribute_first_person` -- "We propose X [1]" copied from an abstract becomes "Medusa's
    authors propose X [1]" (the cited paper's method name from :func:`assistant.roles.method_names`);
    a first-person sentence that cites nothing is removed.
-7. :func:`verify_sentences` -- each cited sentence is checked against each paper it cites with
+7. :func:`cite_supported` -- an uncited sentence that one source's abstract supports gets its marker
+   (the verifier decides; small models often quote with markers, then answer without them).
+8. :func:`verify_sentences` -- each cited sentence is checked against each paper it cites with
    :class:`assistant.verify.Verifier`. A marker whose paper does not bear the sentence out is dropped
    when another cited paper does; a sentence no cited paper supports loses its markers (it is then
    listed as uncited, never shown as supported); a contradicted sentence is removed.
@@ -150,7 +152,7 @@ def answer_part(text: str) -> tuple[str, list[str]]:
 
 
 # -- 3. markers after the full stop ---------------------------------------------------------------------
-_TRAILING_MARKERS = re.compile(r"([.!?])[ \t]*\n?[ \t]*(" + _MARKERS_RUN + r")(?=\s|$)")
+_TRAILING_MARKERS = re.compile(r"([.!?][\"”]?)[ \t]*(?:\n[ \t]*){0,2}(" + _MARKERS_RUN + r")(?=\s|$)")
 
 
 def attach_markers(text: str) -> str:
@@ -203,12 +205,21 @@ def _words(text: str) -> list[str]:
 VERBATIM_MIN = 0.85  # word-sequence similarity above which an answer sentence is a copy of an evidence sentence
 DUMP_SHARE = 0.6     # an answer is an abstract dump when this share of its sentences are copies...
 DUMP_MIN = 3         # ...and at least this many of them cite nothing
-_PROMPT_ECHO = re.compile(r"</?\s*sources\s*>|^\s*(?:question|sources)\s*:.*$", re.I | re.M)
+_PROMPT_ECHO = re.compile(r"</?\s*(?:sources?|ref|answer|quotes?)\s*>|^\s*(?:question|sources)\s*:.*$|"
+                          r"\((?:method|result|background|prior work|problem|conclusion)\)[ \t]*|"
+                          r"^[ \t]*(?:\[(?:\d+|n)\][ \t]*)+$", re.I | re.M)
+INSTRUCTION_SIMILAR = 0.7  # an answer sentence this close to a sentence of the prompt repeats the instructions
 
 
-def _title_pattern(title: str) -> str:
-    words = re.findall(r"\w+", title)
-    return r"[\W_]*".join(re.escape(w) for w in words)
+def _title_pattern(title: str, required: int = 5) -> str:
+    """A title, or a prefix of it of at least ``required`` words (models cut long titles short)."""
+    words = [re.escape(w) for w in re.findall(r"\w+", title)]
+    sep = r"[\W_]*"
+    head = sep.join(words[:required])
+    tail = ""
+    for w in reversed(words[required:]):
+        tail = f"(?:{sep}{w}{tail})?"
+    return head + tail
 
 
 def _strip_source_list(text: str, evidence: Sequence[Evidence]) -> tuple[str, int]:
@@ -256,12 +267,31 @@ class Echo:
     prompt_tags: int = 0     # "<sources>", "Question: …" echoed
 
 
-def remove_echo(text: str, evidence: Sequence[Evidence]) -> Echo:
-    """The text without an echoed source list, echoed prompt parts, or an abstract dump."""
+def _instruction_sentences(instructions: Sequence[str] | None) -> list[list[str]]:
+    if instructions is None:
+        from ..prompts import template
+
+        instructions = [template(name) for name in ("answer_system", "answer_user", "answer_weak_caution")]
+    return [w for text in instructions for line in text.split("\n") for s in split_sentences(line)
+            if len(w := _words(s)) >= 4]
+
+
+def repeats_instructions(sentence: str, instructions: list[list[str]]) -> bool:
+    """Whether the sentence is (nearly) one of the prompt's own instruction sentences."""
+    words = _words(without_markers(_BULLET.sub("", sentence)))
+    return len(words) >= 5 and any(SequenceMatcher(None, words, i, autojunk=False).ratio() >= INSTRUCTION_SIMILAR
+                                   for i in instructions)
+
+
+def remove_echo(text: str, evidence: Sequence[Evidence], instructions: Sequence[str] | None = None) -> Echo:
+    """The text without an echoed source list, echoed prompt parts (tags, role labels, the prompt's
+    instruction sentences: ``instructions``, by default the answer prompt files), or an abstract dump."""
     text, tags = _PROMPT_ECHO.subn("", text)
     text, titles = _strip_source_list(text, evidence)
     sources = _evidence_sentences(evidence)
-    paras = paragraphs(_tidy(text))
+    told = _instruction_sentences(instructions)
+    paras = [[s for s in p if not repeats_instructions(s, told)] for p in paragraphs(_tidy(text))]
+    tags += sum(len(p) for p in paragraphs(_tidy(text))) - sum(len(p) for p in paras)
     flat = [s for p in paras for s in p]
     copies = [is_copy(s, sources) for s in flat]
     uncited_copies = sum(1 for s, c in zip(flat, copies) if c and not markers_of(s))
@@ -410,7 +440,31 @@ def reattribute_first_person(text: str, evidence: Sequence[Evidence]) -> FirstPe
     return FirstPerson(join(out), changed, removed)
 
 
-# -- 7. verification -----------------------------------------------------------------------------------
+# -- 7. uncited sentences a source supports ---------------------------------------------------------
+def cite_supported(text: str, evidence: Sequence[Evidence], verifier: "Verifier") -> tuple[str, int]:
+    """Uncited claim sentences (5+ words) given the marker of the one source the verifier finds
+    supporting them (label ``supported``, the best score among the sources); others are left alone.
+    Small models often quote with markers and then answer without them. Returns (text, sentences cited)."""
+    paras = paragraphs(text)
+    todo = [(pi, si) for pi, para in enumerate(paras) for si, s in enumerate(para)
+            if not markers_of(s) and len(without_markers(s).split()) >= 5 and not REFUSAL_RE.search(s)]
+    if not todo or not evidence:
+        return text, 0
+    pairs = [(without_markers(_BULLET.sub("", paras[pi][si])), e.paper) for pi, si in todo for e in evidence]
+    found = verifier.verify_many(pairs)
+    added = 0
+    for k, (pi, si) in enumerate(todo):
+        verdicts = found[k * len(evidence):(k + 1) * len(evidence)]
+        best = max(range(len(evidence)), key=lambda i: verdicts[i].score)
+        if verdicts[best].label == "supported":
+            sentence = paras[pi][si].rstrip()
+            end = len(sentence) - len(sentence.rstrip(".!?"))
+            paras[pi][si] = f"{sentence[:len(sentence) - end]} [{evidence[best].n}]{sentence[len(sentence) - end:]}"
+            added += 1
+    return join(paras), added
+
+
+# -- 8. verification -----------------------------------------------------------------------------------
 _RANK = {"supported": 3, "partial": 2, "unsupported": 1, "contradicted": 0}
 SUPPORTED_LABELS = frozenset({"supported", "partial"})
 
@@ -583,6 +637,10 @@ def check_output(text: str, evidence: Sequence[Evidence], verifier: "Verifier | 
     text_now = first.text
     verdicts: list[SentenceVerdict] = []
     if verifier is not None:
+        text_now, cited_now = cite_supported(text_now, evidence, verifier)
+        counts["cited_by_check"] = cited_now
+        if cited_now:
+            notes.append(f"{cited_now} uncited sentence(s) were given the source whose abstract supports them")
         checked = verify_sentences(text_now, evidence, verifier, remove_unsupported)
         text_now, verdicts = checked.text, checked.verdicts
         notes += checked.notes
@@ -602,17 +660,19 @@ def fallback_reason(check: OutputCheck, weak: bool = False) -> str | None:
 
     * nothing left after the checks;
     * most of its cited sentences are not supported by the abstracts they cite;
-    * no supported cited sentence at all while the evidence matches the question well (a refusal or an
-      uncited answer then throws away evidence the offline engine can quote). With ``weak`` evidence a
-      plain "the sources do not cover this" is a fair answer and is kept.
+    * no supported cited sentence at all: an uncited answer is not grounded in anything, and a refusal
+      throws away evidence the offline engine can quote, unless the evidence is ``weak`` (only near the
+      question): then "the sources do not cover this" is a fair answer and is kept.
     """
     if not check.text.strip():
         return "nothing was left of it after the checks"
     if check.cited and check.supported < SUPPORTED_SHARE_MIN * check.cited:
         return (f"{check.cited - check.supported} of its {check.cited} cited sentences are not supported "
                 "by the abstracts they cite")
-    if check.supported == 0 and not weak:
-        if REFUSAL_RE.search(check.text):
+    if check.supported == 0:
+        refusal = bool(REFUSAL_RE.search(check.text))
+        if refusal and not weak:
             return "it said the sources do not answer, but the closest abstracts match the question well"
-        return "it cites no supported claim"
+        if not refusal:
+            return "it cites no supported claim"
     return None

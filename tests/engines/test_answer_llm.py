@@ -7,6 +7,7 @@ from pathlib import Path
 from support import cli_json, run_cli, settings_for
 
 from assistant.engines.answer import ask
+from assistant.prompts import template
 from assistant.store import Store
 from testkit.llm_server import FakeOpenAIServer, Reply
 
@@ -46,8 +47,8 @@ def test_a_weak_match_tells_the_model_to_say_the_collection_may_not_cover_it(hom
         strong = ask(store, QUESTION, engine="llm")
         first, second = (r.body["messages"][-1]["content"] for r in server.chat_requests())
     assert weak.weak_match and not strong.weak_match
-    assert "None of these abstracts matches the question closely" in first
-    assert "None of these abstracts" not in second
+    caution = template("answer_weak_caution").strip()[:60]
+    assert caution in first and caution not in second
     assert not weak.grounded and weak.text == "The collection does not cover robustness certificates."
 
 
@@ -64,7 +65,11 @@ def test_injected_abstract_stays_data_and_its_fake_citation_is_dropped(home: Pat
     sources = user[user.index("<sources>"):user.index("</sources>")]
     assert "IGNORE PREVIOUS INSTRUCTIONS" in sources  # only ever inside the data block
     assert "IGNORE PREVIOUS" not in user.replace(sources, "")
-    assert not answer.grounded and answer.citations == [] and "[99]" not in answer.text
+    # The injected reply is not shown: it cites nothing the abstracts support, so the offline engine answers
+    # from the same evidence (and never cites the injected instruction).
+    assert "PWNED" not in answer.text and "[99]" not in answer.text
+    assert answer.engine.startswith("offline (after llm:")
+    assert all("IGNORE" not in (c.evidence or "") for c in answer.citations)
 
 
 def test_stream_cut_mid_answer_is_a_marked_partial_answer(home: Path) -> None:
@@ -72,7 +77,7 @@ def test_stream_cut_mid_answer_is_a_marked_partial_answer(home: Path) -> None:
     with FakeOpenAIServer(Reply.text(reply, cut_after=8)) as server:
         answer = ask(llm_store(home, server), QUESTION, engine="llm")
     assert answer.partial and "11.68" in answer.text
-    assert any("stopped before it finished" in n for n in answer.notes)
+    assert any("cut the answer off before it finished" in n for n in answer.notes)  # a cut, not a stop
     assert [c.title for c in answer.citations] == [POWERINFER]
 
 
@@ -101,7 +106,8 @@ def test_cli_json_through_the_server(home: Path) -> None:
     import re
 
     assert {c["n"] for c in out["citations"]} == {int(n) for n in re.findall(r"\[(\d+)\]", out["answer"])}
-    assert out["citations"][0] == {"n": 1, "paper_id": out["citations"][0]["paper_id"], "title": POWERINFER}
+    first = out["citations"][0]
+    assert (first["n"], first["title"], first["support"]) == (1, POWERINFER, "supported") and first["evidence"]
 
 
 def test_switching_embedding_model_reembeds_instead_of_mixing(home: Path) -> None:

@@ -1,0 +1,325 @@
+"""The LLM path against a real OpenAI-compatible endpoint (a local llama.cpp server, Ollama, ...).
+
+    OPENAI_BASE_URL=http://127.0.0.1:8077/v1 OPENAI_API_KEY=x LITREVIEW_MODEL=qwen1.5b \
+        python bench/llm_eval.py --home DATA_DIR --mode before --raw out.jsonl [--prompts DIR] [--limit N]
+    python bench/llm_eval.py --home DATA_DIR --mode after --raw out.jsonl
+    python bench/llm_eval.py --home DATA_DIR --report before.jsonl [after.jsonl ...]
+
+Questions: the numeric set (evals/sets/numeric.jsonl, answers known), and the held-out paraphrase and
+out-of-collection questions (evals/heldout), the first ``--numeric``/``--paraphrase``/``--ooc`` of each.
+
+Modes (each writes one JSON line per question with the model's raw output, the shown answer and timings):
+
+* ``before``: ``litreview``'s own ``ask`` (assistant/engines/answer.py as it is), with the prompt files
+  in ``--prompts`` (default: the shipped ones), the model's raw text recorded on the way;
+* ``after``: the answer path with the short role-tagged sources (:mod:`assistant.engines.llm_sources`),
+  the output checks (:mod:`assistant.engines.output`) and the fall-back to the offline answer, wired
+  here the way ``ask`` is to wire them.
+
+``--report`` scores saved runs (and, for a ``before`` run, the same raw outputs passed through the output
+checks, to show what the checks alone do) beside the offline engine on the same questions, all judged
+the same way: false refusals, gold paper cited, right figure cited (a sentence stating the figure cites
+the gold paper), out-of-collection refused, cited sentences the verifier finds contradicted, echo and
+repetition, sentence-level citation precision and recall by the verifier, latency and tokens.
+Not part of CI: it needs a running model server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.evaluation import Question, load_set  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.textnorm import paper_id_for, split_sentences  # noqa: E402
+
+
+def questions(numeric: int, paraphrase: int, ooc: int) -> list[Question]:
+    held = load_set(ROOT / "evals" / "heldout" / "heldout.jsonl")
+    kinds = {json.loads(line)["id"]: json.loads(line)["kind"]
+             for line in (ROOT / "evals" / "heldout" / "heldout.jsonl").read_text().splitlines() if line.strip()}
+    para = [q for q in held if kinds[q.id] == "paraphrase"][:paraphrase]
+    refuse = [Question(q.id, q.question, refuse=True) for q in held if kinds[q.id] == "out_of_collection"][:ooc]
+    return load_set(ROOT / "evals" / "sets" / "numeric.jsonl")[:numeric] + para + refuse
+
+
+class Recording:
+    """An LLMClient that keeps the raw text of each completion (reasoning included)."""
+
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self.client = client
+        self.model = client.model
+        self.raw: list[str] = []
+        self.completions: list = []
+
+    def complete(self, system, user, on_token=None, stop=None, history=()):  # type: ignore[no-untyped-def]
+        done = self.client.complete(system, user, on_token=on_token, stop=stop, history=history)
+        self.raw.append(done.text if not done.reasoning else f"<think>{done.reasoning}</think>\n{done.text}")
+        self.completions.append(done)
+        return done
+
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        return getattr(self.client, name)
+
+
+def run_before(store, client, q: Question) -> dict:  # type: ignore[no-untyped-def]
+    from assistant.engines.answer import ask
+
+    rec = Recording(client)
+    start = time.perf_counter()
+    answer = ask(store, q.question, engine="llm", llm=rec)
+    done = rec.completions[-1] if rec.completions else None
+    return {"id": q.id, "mode": "before", "raw": rec.raw[-1] if rec.raw else None, "text": answer.text,
+            "cited": [c.n for c in answer.citations], "evidence": [[e.n, e.paper.paper_id] for e in answer.evidence],
+            "grounded": answer.grounded, "weak": answer.weak_match, "notes": answer.notes,
+            "seconds": round(time.perf_counter() - start, 2), "usage": done.usage if done else {},
+            "status": done.status if done else None}
+
+
+def run_after(store, client, q: Question, verifier) -> dict:  # type: ignore[no-untyped-def]
+    """The proposed wiring of ``ask``'s LLM branch (see the module docstring)."""
+    from assistant.engines.answer import EVIDENCE_BUDGET
+    from assistant.engines.citations import check_citations
+    from assistant.engines.conversation import contextual_search
+    from assistant.engines.evidence import WEAK_MATCH, build_evidence
+    from assistant.engines.llm_sources import llm_sources
+    from assistant.engines.output import check_output, fallback_reason
+    from assistant.prompts import render, template
+    from assistant.tokens import count_tokens
+
+    start = time.perf_counter()
+    hits, _ = contextual_search(store, q.question, (), 6, None)
+    evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, client.model), question=q.question)
+    row = {"id": q.id, "mode": "after", "raw": None, "fallback": None, "status": None, "usage": {}}
+    if not evidence:
+        row.update(text="(no evidence)", cited=[], evidence=[], grounded=False, weak=False, notes=[],
+                   seconds=round(time.perf_counter() - start, 2))
+        return row
+    weak = max(e.similarity for e in evidence) < WEAK_MATCH
+    shown, sources = llm_sources(evidence, q.question)
+    done = client.complete(render("answer_system"),
+                           render("answer_user", sources=sources, question=q.question,
+                                  caution="\n" + template("answer_weak_caution") if weak else ""))
+    out = check_output(done.text, shown, verifier)
+    notes = list(out.notes)
+    why = fallback_reason(out, weak=weak)
+    if why:
+        from assistant.engines.answer import ask
+
+        offline = ask(store, q.question, engine="offline")
+        notes.append(f"the model's answer was not used ({why}): this is the offline answer")
+        text, used, cited, grounded = offline.text, offline.evidence, [c.n for c in offline.citations], offline.grounded
+    else:
+        checked = check_citations(out.text, shown)
+        text, used, cited, grounded = checked.text, shown, [c.n for c in checked.citations], out.grounded
+    row.update(raw=done.text if not done.reasoning else f"<think>{done.reasoning}</think>\n{done.text}",
+               text=text, cited=cited, evidence=[[e.n, e.paper.paper_id] for e in used], grounded=grounded,
+               shown=[[e.n, e.paper.paper_id] for e in shown],
+               weak=weak, notes=notes, fallback=why, seconds=round(time.perf_counter() - start, 2),
+               usage=done.usage, status=done.status)
+    return row
+
+
+def run_offline(store, q: Question) -> dict:  # type: ignore[no-untyped-def]
+    from assistant.engines.answer import ask
+
+    start = time.perf_counter()
+    a = ask(store, q.question, engine="offline")
+    return {"id": q.id, "mode": "offline", "raw": None, "text": a.text, "cited": [c.n for c in a.citations],
+            "evidence": [[e.n, e.paper.paper_id] for e in a.evidence], "grounded": a.grounded, "weak": a.weak_match,
+            "notes": a.notes, "seconds": round(time.perf_counter() - start, 2), "usage": {}, "status": None}
+
+
+# -- scoring ------------------------------------------------------------------------------------------
+def _pairs(text: str, evidence: dict[int, str]) -> tuple[list[tuple[str, str]], int]:
+    """(sentence, paper_id) for each valid marker of each sentence, and the number of claim sentences."""
+    from assistant.engines.output import markers_of, paragraphs, without_markers
+
+    pairs, claims = [], 0
+    for para in paragraphs(text):
+        for s in para:
+            bare = without_markers(s)
+            if len(bare.split()) < 4 or bare.endswith(":"):
+                continue
+            claims += 1
+            for n in markers_of(s):
+                if n in evidence:
+                    pairs.append((bare, evidence[n]))
+    return pairs, claims
+
+
+def score(rows: list[dict], qs: dict[str, Question], store, verifier, label: str) -> dict:  # type: ignore[no-untyped-def]
+    from assistant.engines.output import REASONING_OPEN, cut_repetition, remove_echo
+    from assistant.models import Evidence
+
+    s = dict(false_refusals=0, answerable=0, gold_cited=0, numeric=0, right_figure=0, ooc=0, ooc_refused=0,
+             pairs=0, supported_pairs=0, contradicted=0, claims=0, claims_supported=0, echo=0, repetition=0,
+             reasoning_shown=0, fallbacks=0, seconds=[], tokens=[])
+    for row in rows:
+        q = qs[row["id"]]
+        evidence = {n: pid for n, pid in row["evidence"]}
+        papers = {n: store.get(pid) for n, pid in evidence.items()}
+        text = row["text"]
+        s["seconds"].append(row["seconds"])
+        if row.get("usage"):
+            s["tokens"].append(row["usage"].get("total_tokens") or 0)
+        s["fallbacks"] += bool(row.get("fallback"))
+        pairs, claims = _pairs(text, evidence)
+        verdicts = verifier.verify_many([(c, papers[[n for n, p in evidence.items() if p == pid][0]])
+                                         for c, pid in pairs]) if pairs else []
+        good = {(c, pid) for (c, pid), v in zip(pairs, verdicts) if v.label in ("supported", "partial")}
+        s["pairs"] += len(pairs)
+        s["supported_pairs"] += len(good)
+        s["contradicted"] += sum(v.label == "contradicted" for v in verdicts)
+        s["claims"] += claims
+        s["claims_supported"] += len({c for c, _ in good})
+        ev = [Evidence(n, papers[n], papers[n].abstract, 1.0) for n in papers if papers[n] is not None]
+        echo = remove_echo(text, ev)
+        s["echo"] += bool(echo.titles or echo.dumped)
+        rep = cut_repetition(text)
+        s["repetition"] += bool(rep.repeated or rep.loops)
+        s["reasoning_shown"] += bool(REASONING_OPEN.search(text) or "</think>" in text)
+        if q.refuse:
+            s["ooc"] += 1
+            s["ooc_refused"] += not row["grounded"]
+            continue
+        s["answerable"] += 1
+        s["false_refusals"] += not row["grounded"]
+        gold = {paper_id_for(t) for t in q.gold}
+        cited = {evidence.get(n) for n in row["cited"]}
+        s["gold_cited"] += bool(gold & cited)
+        if q.answer is not None:
+            s["numeric"] += 1
+            right = False
+            for sentence in (x for line in text.split("\n") for x in split_sentences(line)):
+                if q.answer in sentence and gold & {evidence.get(int(n)) for n in re.findall(r"\[(\d+)\]", sentence)}:
+                    right = True
+            s["right_figure"] += right
+    secs, toks = s.pop("seconds"), s.pop("tokens")
+    s["label"] = label
+    s["precision"] = s["supported_pairs"] / s["pairs"] if s["pairs"] else float("nan")
+    s["recall"] = s["claims_supported"] / s["claims"] if s["claims"] else float("nan")
+    s["p50_s"] = statistics.median(secs) if secs else float("nan")
+    s["max_s"] = max(secs) if secs else float("nan")
+    s["tokens_mean"] = statistics.mean(toks) if toks else float("nan")
+    return s
+
+
+def checks_over_raw(rows: list[dict], store, verifier, offline: dict[str, dict]) -> list[dict]:  # type: ignore[no-untyped-def]
+    """A ``before`` run's raw outputs passed through the output checks (and the fall-back), no new model call."""
+    from assistant.engines.citations import check_citations
+    from assistant.engines.evidence import WEAK_MATCH  # noqa: F401  (the weak flag was recorded per row)
+    from assistant.engines.output import check_output, fallback_reason
+    from assistant.models import Evidence
+
+    out = []
+    for row in rows:
+        if row.get("raw") is None:
+            out.append({**row, "mode": "before+checks"})
+            continue
+        given = row.get("shown") or row["evidence"]  # what the model was given
+        ev = [Evidence(n, store.get(pid), store.get(pid).abstract, 1.0) for n, pid in given]
+        checked = check_output(row["raw"], ev, verifier)
+        why = fallback_reason(checked, weak=row["weak"])
+        if why:
+            off = offline[row["id"]]
+            out.append({**off, "mode": "before+checks", "fallback": why, "seconds": row["seconds"],
+                        "usage": row["usage"]})
+        else:
+            cit = check_citations(checked.text, ev)
+            out.append({**row, "mode": "before+checks", "text": cit.text, "cited": [c.n for c in cit.citations],
+                        "evidence": given, "grounded": checked.grounded, "fallback": None})
+    return out
+
+
+def table(results: list[dict]) -> str:
+    head = ("| run | false refusals | gold cited | right figure cited | out-of-collection refused | contradicted "
+            "cited | echo | repetition | reasoning shown | citation precision | citation recall | fell back to "
+            "offline | p50 s | max s | tokens |")
+    lines = [head, "|" + "---|" * 15]
+    for r in results:
+        lines.append(
+            f"| {r['label']} | {r['false_refusals']}/{r['answerable']} | {r['gold_cited']}/{r['answerable']} | "
+            f"{r['right_figure']}/{r['numeric']} | {r['ooc_refused']}/{r['ooc']} | {r['contradicted']} | {r['echo']} | "
+            f"{r['repetition']} | {r['reasoning_shown']} | {r['precision']:.2f} | {r['recall']:.2f} | "
+            f"{r['fallbacks']} | {r['p50_s']:.1f} | {r['max_s']:.1f} | {r['tokens_mean']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", required=True, help="data dir holding the bundled corpus")
+    ap.add_argument("--mode", choices=("before", "after", "offline"))
+    ap.add_argument("--raw", type=Path, help="JSON Lines file to write (a run) ")
+    ap.add_argument("--prompts", type=Path, help="prompt files to use instead of the shipped ones")
+    ap.add_argument("--report", type=Path, nargs="+", help="saved runs to score")
+    ap.add_argument("--resume", action="store_true", help="skip the questions the --raw file already holds")
+    ap.add_argument("--numeric", type=int, default=12)
+    ap.add_argument("--paraphrase", type=int, default=15)
+    ap.add_argument("--ooc", type=int, default=5)
+    ap.add_argument("--timeout", type=float, default=300.0, help="[llm] timeout for the run, seconds between tokens")
+    ap.add_argument("--max-tokens", type=int, default=400,
+                    help="cap on each answer's length (a looping model would otherwise run to its context size)")
+    args = ap.parse_args()
+
+    from assistant import prompts
+    from assistant.store import Store
+    from assistant.verify import Verifier
+
+    if args.prompts:
+        prompts.PROMPTS_DIR = args.prompts
+        prompts.template.cache_clear()
+    settings = Settings.load({**os.environ, "LITREVIEW_HOME": args.home, "LITREVIEW_LLM_TIMEOUT": str(args.timeout),
+                              "LITREVIEW_LLM_RETRIES": "0"})
+    store = Store.open(settings)
+    verifier = Verifier(store.embedder)
+    qs = questions(args.numeric, args.paraphrase, args.ooc)
+    by_id = {q.id: q for q in qs}
+    if args.report:
+        offline = [run_offline(store, q) for q in qs]
+        off_by_id = {r["id"]: r for r in offline}
+        results = [score(offline, by_id, store, verifier, "offline engine")]
+        for path in args.report:
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            rows = [r for r in rows if r["id"] in by_id]
+            results.append(score(rows, by_id, store, verifier, f"{path.stem} ({len(rows)} q)"))
+            if rows and (rows[0]["mode"] == "before" or any(r.get("shown") for r in rows)):
+                results.append(score(checks_over_raw(rows, store, verifier, off_by_id), by_id, store, verifier,
+                                     f"{path.stem} + output checks" if rows[0]["mode"] == "before"
+                                     else f"{path.stem}, re-checked now"))
+        print(table(results))
+        return
+    from assistant.engines.llm import LLMClient
+
+    client = LLMClient(settings)
+    client.chat.extra_body = {**(client.chat.extra_body or {}), "max_tokens": args.max_tokens}
+    done = ({json.loads(line)["id"] for line in args.raw.read_text().splitlines() if line.strip()}
+            if args.resume and args.raw.exists() else set())
+    with args.raw.open("a", encoding="utf-8") as fh:
+        for i, q in enumerate(qs, 1):
+            if q.id in done:
+                continue
+            try:
+                row = (run_before(store, client, q) if args.mode == "before" else
+                       run_after(store, client, q, verifier) if args.mode == "after" else run_offline(store, q))
+            except Exception as exc:
+                row = {"id": q.id, "mode": args.mode, "raw": None, "text": f"(error: {exc})", "cited": [],
+                       "evidence": [], "grounded": False, "weak": False, "notes": [], "seconds": 0.0, "usage": {},
+                       "status": "error"}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
+            print(f"[{i}/{len(qs)}] {q.id} {row['seconds']:.1f}s grounded={row['grounded']} "
+                  f"{(row.get('raw') or row['text'])[:100]!r}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
