@@ -201,11 +201,12 @@ class Catalogue:
                              "('version', CAST(COALESCE((SELECT value FROM meta WHERE key='version'), 0) + 1 AS TEXT))")
             self._db.execute("COMMIT")
 
-    def upsert(self, paper: Paper, embed_hash: str, embed_model: str) -> None:
-        """Insert or replace one paper, with its abstract's sentence roles; call inside :meth:`transaction`."""
+    def upsert(self, paper: Paper, embed_hash: str, embed_model: str, with_roles: bool = True) -> None:
+        """Insert or replace one paper, with its abstract's sentence roles (``with_roles=False``: none stored, a
+        reader's mirror tags them when they are first read); call inside :meth:`transaction`."""
         from ..roles import ROLES_VERSION, encode_roles, tag_abstract
 
-        roles = f"{ROLES_VERSION}:{encode_roles(tag_abstract(paper.title, paper.abstract))}"
+        roles = f"{ROLES_VERSION}:{encode_roles(tag_abstract(paper.title, paper.abstract))}" if with_roles else None
         self._db.execute(
             "INSERT INTO papers(paper_id, title, year, source, data, content_hash, embed_hash, embed_model, seq, "
             "roles) VALUES (?,?,?,?,?,?,?,?, COALESCE((SELECT MAX(seq) FROM papers), 0) + 1, ?) "

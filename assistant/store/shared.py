@@ -56,7 +56,7 @@ def sync(store) -> SyncReport:
                 report.updated += 1
             else:
                 continue
-            catalogue.upsert(paper, ehash, vectors.model_id)
+            catalogue.upsert(paper, ehash, vectors.model_id, with_roles=False)  # tagged when read: a 100k mirror
         if not seen:
             raise StoreError(f"the shared Chroma store at {store.settings.chroma_url} has no published papers "
                              "yet: its maintainer publishes them by running `litreview ingest` (or `litreview "
