@@ -277,7 +277,10 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     fresh: dict[int, np.ndarray] = {}
     if missing:
         report_progress = (lambda done, total: progress("embedding", done, total)) if progress else None
-        embedded = embedder.embed([texts[i] for i in missing], progress=report_progress)
+        # without the cache, the model itself computes every vector (the store's embedder would answer shipped
+        # texts from the cache)
+        model = embedder if use_cache else getattr(embedder, "model", embedder)
+        embedded = model.embed([texts[i] for i in missing], progress=report_progress)
         fresh = dict(zip(missing, embedded))
     full = [row if row is not None else fresh[i] for i, row in enumerate(rows)]
     vectors = np.vstack(full).astype(np.float32) if full else np.zeros((0, embedder.dim), np.float32)
