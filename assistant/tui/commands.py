@@ -196,14 +196,7 @@ def parse_filters(args: str, current: Filters | None = None) -> Filters:
 
 
 def describe_filters(f: Filters) -> str:
-    parts = []
-    if f.year_min is not None or f.year_max is not None:
-        if f.year_min == f.year_max:
-            parts.append(f"year={f.year_min}")
-        else:
-            parts.append(f"year={f.year_min or ''}-{f.year_max or ''}")
-    parts += [f"{k}={getattr(f, k)}" for k in ("source", "venue", "category") if getattr(f, k)]
-    return " ".join(parts) if parts else "none"
+    return f.describe()  # one grammar with the CLI (Filters.describe)
 
 
 def parse_cite(args: str) -> int:
