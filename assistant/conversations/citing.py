@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from ..engines.markers import number
 from ..textnorm import split_sentences
 
 MARKER_RE = re.compile(r"\s*\[(\d+)\]")
@@ -30,7 +31,7 @@ def content_words(text: str) -> set[str]:
 
 def cited_numbers(text: str) -> list[int]:
     """Citation numbers in order of first appearance."""
-    return list(dict.fromkeys(int(m) for m in MARKER_RE.findall(text)))
+    return list(dict.fromkeys(number(m) for m in MARKER_RE.findall(text)))
 
 
 def sentences_citing(answer_text: str, n: int) -> list[str]:
@@ -38,7 +39,7 @@ def sentences_citing(answer_text: str, n: int) -> list[str]:
     out = []
     for para in answer_text.split("\n"):
         for sentence in split_sentences(para):
-            if n in {int(m) for m in MARKER_RE.findall(sentence)}:
+            if n in {number(m) for m in MARKER_RE.findall(sentence)}:
                 out.append(MARKER_RE.sub("", sentence).strip())
     return out
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from ..engines.markers import number
 from ..models import Paper
 from ..names import display_authors
 from ..review.export import bibtex_entry, check_destination, to_bibtex, write_output
@@ -101,7 +102,7 @@ class _Numbering:
             self.titles.setdefault(c.paper_id, c.title)
 
         def swap(match: re.Match[str]) -> str:
-            pid = local.get(int(match.group(1)))
+            pid = local.get(number(match.group(1)))
             if pid is None:
                 return match.group(0)
             return f"[{self.numbers.setdefault(pid, len(self.numbers) + 1)}]"

@@ -11,7 +11,6 @@ titles in the answer's citation list come from the store, never from the text.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +29,6 @@ EngineName = Literal["auto", "llm", "offline"]
 NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abstract is relevant enough "
                "to answer it, so nothing is cited.")
 EVIDENCE_BUDGET = 3000  # tokens of abstracts given to the LLM
-_BLOCK_TAG = re.compile(r"<\s*(/?)\s*(sources)\s*>", re.I)  # the prompts' untrusted-data delimiters
 
 
 def resolve_engine(engine: EngineName, settings: Settings) -> Literal["llm", "offline"]:
@@ -42,19 +40,6 @@ def resolve_engine(engine: EngineName, settings: Settings) -> Literal["llm", "of
         raise ConfigError("--engine llm needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
     return engine
 
-
-def format_sources(evidence: list[Evidence]) -> str:
-    blocks = []
-    for e in evidence:
-        year = f" ({e.paper.year})" if e.paper.year else ""
-        blocks.append(f"[{e.n}] {_as_data(e.paper.title)}{year}\n{_as_data(e.text)}")
-    return "\n\n".join(blocks)
-
-
-def _as_data(text: str) -> str:
-    """Abstract text for the inside of the <sources> block: a tag that would close it (or open another) is
-    defused, so the text cannot step out of the untrusted-data block."""
-    return _BLOCK_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
 
 
 # -- the offline engine's part of the pipeline -----------------------------------------------------------

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from ..models import Citation, Evidence
 from ..textnorm import split_sentences
-
-MARKER_RE = re.compile(r"\[(\d+(?:\s*(?:,|;|-|–)\s*\d+)*)\]")
+from .markers import MARKER_RE, numbers, single_markers
 
 
 @dataclass
@@ -25,24 +24,12 @@ class Checked:
     uncited: list[str] = field(default_factory=list)  # sentences with no valid citation
 
 
-def _numbers(group: str) -> list[int]:
-    out: list[int] = []
-    for part in re.split(r"\s*[,;]\s*", group):
-        bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part)]
-        if len(bounds) == 2:
-            lo, hi = bounds
-            out.extend(range(lo, hi + 1) if 0 < hi - lo < 20 else [lo, hi])
-        else:  # one number, or a chain like 1-2-3 that is no range: each number as written
-            out.extend(bounds)
-    return out
-
-
 def check_citations(text: str, evidence: list[Evidence]) -> Checked:
     by_n = {e.n: e for e in evidence}
     removed: list[str] = []
 
     def rewrite(match: re.Match[str]) -> str:
-        nums = _numbers(match.group(1))
+        nums = numbers(match.group(1))
         good = [n for n in dict.fromkeys(nums) if n in by_n]
         if len(good) != len(nums):
             removed.append(match.group(0))
@@ -52,7 +39,7 @@ def check_citations(text: str, evidence: list[Evidence]) -> Checked:
     while (again := MARKER_RE.sub(rewrite, cleaned)) != cleaned:  # removing "[7]" from "[[7]9]" makes "[9]"
         cleaned = again
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
-    cited = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", cleaned)))
+    cited = single_markers(cleaned)
     citations = [Citation(n, by_n[n].paper.paper_id, by_n[n].paper.title) for n in sorted(cited)]
     uncited = [s for para in cleaned.split("\n") for s in split_sentences(para)
                if not re.search(r"\[\d+\]", s) and _is_claim(s)]

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from ..models import Evidence
 from ..roles import Role, TaggedSentence, tag_abstract
+from .markers import as_data
 
 MAX_SOURCES = 4
 MAX_SENTENCES = 5
@@ -39,8 +40,19 @@ def role_label(tagged: TaggedSentence) -> str:
 
 
 def _as_data(text: str) -> str:
-    """Abstract text for the inside of the <sources> block: a tag that would close it is defused."""
-    return _BLOCK_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
+    """Evidence text for the inside of the <sources> block: a tag that would close it (or open another)
+    is defused, so the text cannot step out of the untrusted-data block, and its own bracketed numbers
+    cannot be read (or copied) as citation markers."""
+    return as_data(_BLOCK_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text))
+
+
+def format_sources(evidence: Sequence[Evidence]) -> str:
+    """The whole-passage sources block (compare and draft prompts): ``[n] Title (year)`` then the text."""
+    blocks = []
+    for e in evidence:
+        year = f" ({e.paper.year})" if e.paper.year else ""
+        blocks.append(f"[{e.n}] {_as_data(e.paper.title)}{year}\n{_as_data(e.text)}")
+    return "\n\n".join(blocks)
 
 
 def pick_sentences(question: str, tagged: list[TaggedSentence], limit: int = MAX_SENTENCES) -> list[TaggedSentence]:

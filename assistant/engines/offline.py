@@ -28,6 +28,7 @@ from ..models import Evidence
 from ..query import content_terms
 from ..roles import Role, TaggedSentence, method_names
 from ..store.lexical import tokenize
+from .markers import as_data, cite
 from .question import Kind, Reading, read_question
 
 MAX_PAPERS = 3  # papers quoted for a question that is not a list
@@ -48,7 +49,10 @@ FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times|-?fold|fps|tokens|ms\
                        r"|\d+\.\d+|\b\d{2,}\b")
 # Text inside an abstract that addresses the reader's assistant is data, never an answer.
 INJECTION_RE = re.compile(r"ignore (all |any )?(previous|prior|above) instructions|system prompt|you are now|"
-                          r"disregard (the|all|previous)|as an ai", re.I)
+                          r"disregard (the|all|previous)|as an ai|"
+                          r"note to (the |any )?(ai|assistant|model|llm|language model)|"
+                          r"\b(ai|llm|language model|chatbot)s? (assistant )?(reading|summari[sz]ing) this|"
+                          r"\bcite this (paper|work|article) (first|as)", re.I)
 _PROPOSAL_RE = re.compile(r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,60}?\b(?:propose|"
                           r"proposes|introduce|introduces|present|presents|develop|design)\b", re.I)
 # "does not require auxiliary models", "without requiring fine-tuning", "requires no", "training-free"
@@ -472,21 +476,16 @@ def compose_answer(store, question: str, evidence: list[Evidence],
     new_n = {old: i + 1 for i, old in enumerate(order)}
     paragraphs = []
     for group in groups:
-        name = short_name(by_n[group[0].n].paper.title)
+        name = as_data(short_name(by_n[group[0].n].paper.title))
         own = [c for c in group if not c.background]
         background = [c for c in group if c.background]
         lines = []
         if own:
-            lines.append(f"{name}: " + " ".join(_cited(c.text, new_n[c.n]) for c in own))
+            lines.append(f"{name}: " + " ".join(cite(c.text, new_n[c.n]) for c in own))
         if background:
-            lines.append(f"Background ({name}): " + " ".join(_cited(c.text, new_n[c.n]) for c in background))
+            lines.append(f"Background ({name}): " + " ".join(cite(c.text, new_n[c.n]) for c in background))
         paragraphs.append(" ".join(lines) if len(lines) == 1 else "\n".join(lines))
     return Composed("\n\n".join(paragraphs), renumbered)
-
-
-def _cited(sentence: str, n: int) -> str:
-    sentence = sentence if sentence.endswith((".", "!", "?")) else sentence + "."
-    return f"{sentence[:-1]} [{n}]{sentence[-1]}"
 
 
 def _renumber(evidence: list[Evidence], order: list[int]) -> list[Evidence]:
@@ -503,5 +502,5 @@ def _nearest(reason: str, evidence: list[Evidence], claims: list[Claim]) -> Comp
         best.setdefault(c.n, c.score)
     ranked = sorted(evidence, key=lambda e: (-best.get(e.n, -1.0), -e.similarity))[:3]
     lines = [reason, "", "Nearest papers (not cited as support):"]
-    lines += [f"- {e.paper.title}" + (f" ({e.paper.year})" if e.paper.year else "") for e in ranked]
+    lines += [f"- {as_data(e.paper.title)}" + (f" ({e.paper.year})" if e.paper.year else "") for e in ranked]
     return Composed("\n".join(lines), _renumber(evidence, [e.n for e in ranked]), reported=False)

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING
 
 from ..models import Evidence
 from ..textnorm import split_sentences
+from .markers import MARKER_RE, markers_of, restore
 
 if TYPE_CHECKING:
     from ..verify import Verifier
 
-MARKER_RE = re.compile(r"\[(\d+(?:\s*(?:,|;|-|–)\s*\d+)*)\]")
 _MARKERS_RUN = r"(?:\[\d+(?:\s*(?:,|;|-|–)\s*\d+)*\][ \t]*)+"
 
 # -- 1. reasoning blocks ---------------------------------------------------------------------------------
@@ -175,21 +175,9 @@ def join(paras: Sequence[Sequence[str]]) -> str:
     return "\n".join(" ".join(p) for p in paras if p)
 
 
-def markers_of(sentence: str) -> list[int]:
-    """The source numbers a sentence cites, in order, each once ("[1-3]" is 1, 2, 3)."""
-    out: list[int] = []
-    for group in MARKER_RE.findall(sentence):
-        for part in re.split(r"\s*[,;]\s*", group):
-            bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part)]
-            if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 20:
-                out.extend(range(bounds[0], bounds[1] + 1))
-            else:
-                out.extend(bounds)
-    return list(dict.fromkeys(out))
-
-
 def without_markers(sentence: str) -> str:
-    return _tidy(MARKER_RE.sub("", sentence))
+    """The sentence without its markers, its quoted evidence text as the abstract has it."""
+    return restore(_tidy(MARKER_RE.sub("", sentence)))
 
 
 def _tidy(text: str) -> str:

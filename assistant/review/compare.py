@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from ..engines.answer import EngineName, resolve_engine
 from ..engines.citations import check_citations
+from ..engines.markers import cite
 from ..errors import ConfigError
 from ..models import Evidence
 from ..store.titles import resolve_titles
@@ -96,13 +97,6 @@ def build_comparison(store, evidence: list[Evidence], query: str, engine: str, *
         notes.append(f"{len(checked.uncited)} sentence(s) of the synthesis cite no paper")
     report("synthesis", 1, 1)
     return Comparison(query, rows, checked.text, checked.citations, label, notes, usage)
-
-
-def _cite(sentence: str, n: int) -> str:
-    sentence = sentence.strip()
-    if not sentence.endswith((".", "!", "?")):
-        sentence += "."
-    return f"{sentence[:-1]} [{n}]{sentence[-1]}"
 
 
 def _markers(ns: list[int]) -> str:
@@ -203,12 +197,12 @@ def offline_synthesis(store, query: str, rows: list[Row], evidence: list[Evidenc
     claims = [(text, by_n[row.n]) for row, text in approach]
     claims += [(text, by_n[row.n]) for row, *texts in results for text in texts if text]
     supported = {(text, item.n) for (text, item), ok in zip(claims, _verified(claims)) if ok}
-    lines = [f"- {_label(row)}: {_cite(text, row.n)}" for row, text in approach if (text, row.n) in supported]
+    lines = [f"- {_label(row)}: {cite(text, row.n)}" for row, text in approach if (text, row.n) in supported]
     if lines:
         paragraphs.append("Approaches:\n" + "\n".join(lines))
     lines = []
     for row, result, efficiency in results:
-        kept = [_cite(t, row.n) for t in (result, efficiency) if t and (t, row.n) in supported]
+        kept = [cite(t, row.n) for t in (result, efficiency) if t and (t, row.n) in supported]
         if kept:
             lines.append(f"- {_label(row)}: " + " ".join(kept))
     if lines:

@@ -28,8 +28,8 @@ import re
 
 from pydantic import BaseModel, Field
 
-from ..engines.answer import format_sources
 from ..engines.llm import LLMClient
+from ..engines.llm_sources import format_sources
 from ..errors import LLMError
 from ..models import Evidence
 from ..prompts import render

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from ..engines.markers import as_data, cite
 from ..engines.offline import short_name
 from ..models import Evidence
 from ..roles import Role, TaggedSentence
@@ -54,13 +55,6 @@ SOLVED_RE = re.compile(r"\b(?:address(?:es|ed|ing)?|overcom\w*|tackl\w*|solv\w*|
 DEPENDENT_RE = re.compile(r"^(?:\(?\w\)|\d+[.)]|(?:it|they|this|these|its|their|within this|first|second|"
                           r"third|then|finally|additionally|moreover|furthermore|specifically)\b)", re.I)
 _NUMBERS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
-
-
-def _cite(sentence: str, n: int) -> str:
-    sentence = sentence.strip()
-    if not sentence.endswith((".", "!", "?")):
-        sentence += "."
-    return f"{sentence[:-1]} [{n}]{sentence[-1]}"
 
 
 def _join(items: list[str]) -> str:
@@ -131,7 +125,7 @@ class OfflineWriter:
 
     def quote(self, item: Evidence, sentence: str, named: bool = True) -> str:
         self.used.add(sentence)
-        text = _cite(sentence, item.n)
+        text = cite(sentence, item.n)
         return f"{short_name(item.paper.title)}: {text}" if named else text
 
     def write(self, heading: str, theme: Theme | None) -> str:
@@ -255,6 +249,7 @@ def role_lines(tagged: list[TaggedSentence]) -> str:
 
 def _with_name(name: str, clause: str, n: int) -> str:
     """'Name, clause [n]', or just 'clause [n]' when the clause already names the paper."""
+    name, clause = as_data(name), as_data(clause)
     return f"{clause} [{n}]" if name.casefold() in clause.casefold() else f"{name}, {clause} [{n}]"
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.engines.citations import check_citations
 from assistant.models import Evidence, Paper
@@ -41,6 +42,7 @@ def test_title_cited_in_text_without_marker_is_not_a_citation() -> None:
     assert checked.citations == [] and len(checked.uncited) == 1
 
 
+@settings(max_examples=examples(100), deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
        st.lists(st.integers(min_value=0, max_value=50), max_size=8))
 def test_every_surviving_marker_numbers_evidence(text: str, numbers: list[int]) -> None:

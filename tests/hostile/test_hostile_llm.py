@@ -23,7 +23,7 @@ import pytest
 from hostile_support import SECRET, grep_tree
 from support import run_cli, settings_for
 
-from assistant.engines.answer import format_sources
+from assistant.engines.llm_sources import format_sources
 from assistant.models import Evidence, Paper
 from assistant.prompts import render
 from testkit.llm_server import FakeOpenAIServer, Reply

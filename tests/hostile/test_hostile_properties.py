@@ -19,16 +19,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.engines.citations import check_citations
+from assistant.engines.markers import cite, markers_of, restore
 from assistant.errors import InputError
 from assistant.models import Evidence, Paper, Skip
 from assistant.readers import read_records
 from assistant.textnorm import clean_text, paper_id_for
 
-PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ABSTRACT = ("We propose a parser for hostile inputs. It recovers 97% of the records on three benchmarks. "
             "Code is released.")
@@ -137,11 +139,13 @@ def _evidence(numbers: list[int]) -> list[Evidence]:
     return [Evidence(n, Paper.make(f"Paper Number {n}", ABSTRACT, "x.txt"), ABSTRACT, 0.5) for n in numbers]
 
 
+HUGE_MARKER = "[" + "9" * 4400 + "]"  # more digits than int() converts
 MARKERISH = st.lists(st.one_of(
     st.sampled_from(["[", "]", "[1]", "[2]", "[4]", "[5]", "[9]", "[0]", "[01]", "[1, 2]", "[1-3]", "[3-1]",
-                     "[1-2-3]", "[1–4]", "[2;9]", "[1-100]", "[99999999999999999999]", "[[", "]]", "[٣]", "1", "2",
-                     "9", "-", "–", ",", ";", " ", "  ", "\t", ".", ". ", "\n", ":", "A claim that needs support",
-                     "Another sentence follows.", "# Heading:", "- item", "e.g.", "3.5 times faster"]),
+                     "[1-2-3]", "[1–4]", "[2;9]", "[1-100]", "[99999999999999999999]", HUGE_MARKER, "[[", "]]", "[٣]",
+                     "1", "2", "9", "-", "–", ",", ";", " ", "  ", "\t", ".", ". ", "\n", ":",
+                     "A claim that needs support", "Another sentence follows.", "# Heading:", "- item", "e.g.",
+                     "3.5 times faster"]),
     st.text(max_size=4)), max_size=30).map("".join)
 
 
@@ -150,6 +154,7 @@ MARKERISH = st.lists(st.one_of(
 @example(text="A claim here [1-2-3].", numbers={1, 2, 3})
 @example(text="A claim here [[7]9].", numbers={1, 2})
 @example(text="Two markers [1, [9]2] here.", numbers={1, 2})
+@example(text=f"A huge marker [1, {'9' * 4400}].", numbers={1})
 def test_checker_never_keeps_a_foreign_marker_and_is_idempotent(text: str, numbers: set[int]) -> None:
     evidence = _evidence(sorted(numbers))
     once = check_citations(text, evidence)
@@ -161,6 +166,17 @@ def test_checker_never_keeps_a_foreign_marker_and_is_idempotent(text: str, numbe
     twice = check_citations(once.text, evidence)
     assert twice.text == once.text
     assert twice.citations == once.citations and twice.uncited == once.uncited and twice.removed == []
+
+
+@PROPS
+@given(text=MARKERISH, n=st.integers(min_value=1, max_value=6))
+def test_quoted_evidence_cites_only_its_own_paper(text: str, n: int) -> None:
+    """Bracketed numbers in an abstract stay text when the sentence is quoted with its own marker."""
+    assume("［" not in text and "］" not in text)
+    quoted = cite(text, n)
+    assert markers_of(quoted) == [n], (text, quoted)
+    body = text.strip()
+    assert restore(quoted).startswith(body[:-1] if body.endswith((".", "!", "?")) else body)
 
 
 # ------------------------------------------------------------------------- encodings, exact lines
