@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chat demo check test eval bench seed-vectors clean
+.PHONY: install chat demo check test fuzz eval bench seed-vectors clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ check: install
 
 test: install check
 	$(PY) -m pytest
+	$(PY) scripts/fuzz.py --seconds 120
+
+fuzz: install
+	$(PY) scripts/fuzz.py --seconds $${FUZZ_SECONDS:-120}
 
 eval: install
 	$(VENV)/bin/litreview eval

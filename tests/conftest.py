@@ -11,6 +11,13 @@ from support import settings_for
 from assistant.store import Store, bundled_corpus
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every Hypothesis test is a ``fuzz`` test: scripts/fuzz.py runs them for a time budget."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)
+
+
 @pytest.fixture(scope="session")
 def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir holding the bundled corpus. Read-only for tests: copy it to mutate."""

@@ -14,6 +14,11 @@ from testkit.chroma import chroma_server, free_port  # noqa: F401  (re-exported 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def examples(n: int) -> int:
+    """A property test's example count: ``n``, times ``LITREVIEW_FUZZ_SCALE`` when scripts/fuzz.py runs it."""
+    return n * max(1, int(os.environ.get("LITREVIEW_FUZZ_SCALE", "1")))
+
+
 def settings_for(home: Path, **overrides: object) -> Settings:
     return Settings.load({"LITREVIEW_HOME": str(home)}, **_sections(overrides))
 

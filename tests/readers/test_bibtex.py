@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.errors import InputError
 from assistant.models import Paper, Skip
@@ -163,7 +164,7 @@ def test_split_authors() -> None:
 SAFE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00{}\\@%#$~^&_"), max_size=60)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=SAFE, abstract=SAFE)
 def test_property_titles_round_trip(tmp_path: Path, title: str, abstract: str) -> None:
     path = write(tmp_path, f"@article{{k,\n  title = {{{title}}},\n  abstract = {{{abstract}}},\n}}\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.errors import InputError
 from assistant.readers import FORMAT_NAMES, detect_format, read_records
@@ -92,7 +93,7 @@ PREFIXES = [b"", b"@article{", b"TY  - JOUR\n", b"title,abstract\n", b'{"title":
             b"\xef\xbb\xbf", b"Title\n\n"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.tuples(st.sampled_from(PREFIXES), st.binary(max_size=600)).map(lambda t: t[0] + t[1]),
        name=st.sampled_from(["f.bib", "f.ris", "f.csv", "f.jsonl", "f.json", "f.txt", "f.dat"]))
 def test_property_arbitrary_bytes_only_raise_input_error(tmp_path: Path, data: bytes, name: str) -> None:

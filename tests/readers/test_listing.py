@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 import assistant
 from assistant.models import Paper, Skip
@@ -72,7 +73,7 @@ BLOCKS = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(blocks=st.lists(BLOCKS, max_size=12))
 def test_property_every_paper_is_a_title_plus_abstract(tmp_path: Path, blocks: list[str]) -> None:
     path = write(tmp_path, "\n\n".join(blocks) + "\n" if blocks else "x\n")

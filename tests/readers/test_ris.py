@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.errors import InputError
 from assistant.models import Paper, Skip
@@ -110,7 +111,7 @@ def test_crlf_line_endings(tmp_path: Path) -> None:
 LINE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=60)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=LINE, abstract=LINE)
 def test_property_titles_round_trip(tmp_path: Path, title: str, abstract: str) -> None:
     path = write(tmp_path, f"TY  - JOUR\nTI  - {title}\nAB  - {abstract}\nER  - \n")

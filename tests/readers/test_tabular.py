@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.errors import InputError
 from assistant.models import Paper, Skip
@@ -193,7 +194,7 @@ TEXT = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=5))
 def test_property_csv_and_jsonl_round_trip(tmp_path: Path, rows: list[tuple[str, str]]) -> None:
     csv_path = tmp_path / "prop.csv"

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.textnorm import MARKUPS, clean_text, title_key
 
@@ -44,7 +45,7 @@ PIECE = st.one_of(LETTERS.map(lambda w: "\\" + w), st.sampled_from(
      r"\ccc", r"\rr", r"\vv", r"\uu", r"\Hx", r"\kk", " ", "{", "}", "$", "a", "Th", "0", "~", "--", "-"]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(PIECE, max_size=12).map("".join), st.sampled_from(["tex", "bibtex"]))
 def test_property_no_combining_mark_from_a_longer_control_word(text: str, markup: str) -> None:
     """Only \\c \\r \\v \\u \\H \\k (one letter, no letter after) and the accent symbols make accents:
@@ -101,7 +102,7 @@ def test_unicode_tag_characters_are_stripped() -> None:
     assert title_key(f"Title{hidden}") == "title"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=60) | st.lists(st.sampled_from(
     ["\\", "{", "}", "$", "~", "-", "`", "'", "<i>", "</i>", "<", "i>", "\\'", "\\c", "\\textless", "\\rho",
      "\U000E0041", "\u0301", "e", " ", "\n", "\x00", "\\emph{", "\\url{", "%"]), max_size=20).map("".join),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from assistant.models import Paper
 from assistant.readers import read_records
@@ -30,7 +31,7 @@ def old_paper_id_for(title: str) -> str:
     return hashlib.sha1(old_title_key(title).encode("utf-8")).hexdigest()[:12]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(min_size=1, max_size=80))
 @example("BERT: Pre-training of Deep Bidirectional Transformers")
 @example("Café naïve? 🚀!")
@@ -50,14 +51,14 @@ SYMBOLS = st.text(st.characters(blacklist_categories=("L", "N", "Cs"), blacklist
                   max_size=12).filter(lambda t: not old_title_key(t))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(SYMBOLS, min_size=2, max_size=6, unique_by=lambda t: title_key(t)))
 def test_symbol_only_titles_that_differ_get_different_ids(titles: list[str]) -> None:
     """(Titles that differ only in what a key ignores anyway are the same title: see below.)"""
     assert len({paper_id_for(t) for t in titles}) == len(titles)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(SYMBOLS, st.text(min_size=1, max_size=40))
 def test_a_symbol_only_key_never_equals_the_key_of_a_title_with_words(symbols: str, other: str) -> None:
     if title_key(symbols) and old_title_key(other):
