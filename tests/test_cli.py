@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,29 @@ def test_bad_input_is_one_clear_line_and_nonzero(home: Path, tmp_path: Path, con
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and message in lines[0]
     assert len(cli_json("papers", home=home)["papers"]) == 460  # nothing lost, nothing added
+
+
+def test_a_pipe_is_refused_as_a_pipe_not_as_empty(home: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "export.jsonl"
+    os.mkfifo(fifo)
+    proc = run_cli("ingest", str(fifo), home=home, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert str(fifo) in proc.stderr and "not a regular file" in proc.stderr
+
+
+@pytest.mark.parametrize("name, content", [("blank.txt", "  \n\n \t\n"), ("header.csv", "title,abstract\n")])
+def test_a_file_with_no_records_is_named_and_exits_nonzero(home: Path, tmp_path: Path, name: str,
+                                                           content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    proc = run_cli("ingest", str(path), home=home)
+    assert proc.returncode == 2, proc.stdout
+    assert f"{name}:whole file: holds no records" in proc.stdout
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"title": "A Paper Next To A Blank One", "abstract": "We do x. It works."}\n', encoding="utf-8")
+    out = cli_json("ingest", str(path), str(good), home=home)  # the other file's paper is still ingested
+    assert out["added"] == 1 and out["skipped"] == [{"source": name, "where": "whole file",
+                                                     "reason": "holds no records (only blank lines or a header)"}]
 
 
 def test_doctor_reports_configuration_without_secrets(home: Path) -> None:

@@ -33,6 +33,9 @@ def check_file(path: Path) -> None:
         raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a directory, not a file")
+    if not path.is_file():
+        raise InputError(path, "is not a regular file (a pipe, socket or device); save the export to a file "
+                               "and ingest that")
     try:
         size = path.stat().st_size
     except OSError as exc:

@@ -164,6 +164,9 @@ def check_destination(path: str | os.PathLike[str], force: bool = False) -> Path
         raise InputError(target, f"the directory {parent} does not exist; create it first")
     if target.is_dir():
         raise InputError(target, "is a directory; give a file name")
+    if target.exists() and not target.is_file():  # /dev/stdout, a FIFO: --force must never replace a device
+        raise InputError(target, "is not a regular file (a device or pipe); exports are written to files only, "
+                                 "leave out -o to print to the terminal")
     if (target.exists() or target.is_symlink()) and not force:
         raise InputError(target, "already exists; use --force to overwrite it")
     return target

@@ -167,7 +167,9 @@ def scan(paths: list[Path], fmt: str | None, encoding: str | None, report: Inges
     unique = 0
     for path in paths:
         report.files.append(str(path))
+        records = 0
         for record in read_records(path, fmt, encoding):
+            records += 1
             if isinstance(record, Skip):
                 report.skip(record)
                 continue
@@ -180,6 +182,8 @@ def scan(paths: list[Path], fmt: str | None, encoding: str | None, report: Inges
                 unique += 1
                 if why and len(report.kept_apart) < SKIP_DETAILS:
                     report.kept_apart.append((record.title, record.source, why))
+        if not records:  # blank lines only, or a header with no rows: say so, never a silent "0 added"
+            report.skip(Skip(path.name, "whole file", "holds no records (only blank lines or a header)"))
     return unique
 
 

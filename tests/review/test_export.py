@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import bibtexparser
 import pytest
@@ -120,6 +122,18 @@ def test_write_output_refuses_to_overwrite_without_force(tmp_path) -> None:
     write_output(target, "new", force=True)
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["review.md"]  # no temporary files left
+
+
+def test_force_never_replaces_a_device_or_a_pipe(tmp_path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    for target in (Path("/dev/null"), fifo, tmp_path / "stdout-link"):
+        if target.name == "stdout-link":
+            target.symlink_to("/dev/null")
+        with pytest.raises(InputError, match="not a regular file"):
+            write_output(target, "text", force=True)
+    assert Path("/dev/null").is_char_device() and fifo.is_fifo() and (tmp_path / "stdout-link").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.md", "stdout-link"]
 
 
 def test_write_output_refuses_a_missing_directory(tmp_path) -> None:
