@@ -136,6 +136,24 @@ def write_lock(store: Store, recovering: bool = True) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def busy_writer(store: Store) -> str | None:
+    """Who is writing the store right now (``"litreview pid N"``), or None when no one is."""
+    path = store.home / "write.lock"
+    if store.read_only or not path.is_file():
+        return None
+    try:
+        fh = path.open("r")
+    except OSError:
+        return None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _lock_holder(fh)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return None
+
+
 def commit(store: Store, to_write: WritePlan, ids: list[str], vectors: np.ndarray, metas: list[dict]) -> None:
     """Write new vectors, commit the catalogue, then drop the vectors the new rows superseded."""
     check_space(store, vectors.nbytes * 3 + sum(len(p.abstract) + len(p.title) for p, _, _ in to_write) * 4)

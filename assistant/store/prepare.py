@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import StoreError
+from ..errors import StoreBusyError, StoreError
+from .commit import busy_writer
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -46,8 +47,10 @@ class Preparation:
 
 
 def will_seed(store: Store) -> bool:
-    """An empty, writable, unshared store: :func:`prepare` will ingest the bundled corpus (slow-ish)."""
-    return not store.read_only and len(store) == 0 and not store.settings.chroma_url and not _lost_catalogue(store)
+    """An empty, writable, unshared store that no one is writing: :func:`prepare` will ingest the bundled
+    corpus (slow-ish)."""
+    return (not store.read_only and len(store) == 0 and not store.settings.chroma_url
+            and not _lost_catalogue(store) and busy_writer(store) is None)
 
 
 def prepare(store: Store, progress: Progress | None = None) -> Preparation:
@@ -67,6 +70,9 @@ def prepare(store: Store, progress: Progress | None = None) -> Preparation:
                          f"holds {store.vectors.count()} passages: the catalogue was deleted or replaced. Ingest "
                          "your files again (`litreview ingest FILE ...`), then `litreview repair` drops the "
                          "vectors no paper owns")
+    if len(store) == 0 and (writer := busy_writer(store)):  # a first ingest that has committed nothing yet
+        raise StoreBusyError(f"the store in {store.home} has no papers yet: {writer} is running its first "
+                             "ingest; try again when its first batch is stored")
     if len(store) == 0:
         done.seeded = store.ingest(bundled_corpus(), progress=progress)
     elif store.needs_reembedding():

@@ -60,3 +60,25 @@ def test_sigkill_mid_ingest_then_resume(tmp_path: Path) -> None:
     live = {(pid, eh) for pid, (_, eh, _) in store.catalogue.hashes().items()}
     assert {(pid, eh) for _, pid, eh in store.vectors.iter_chunk_keys()} == live  # no orphans, no gaps
     assert store.catalogue.get_meta("pending") == "[]"
+
+
+def test_a_command_during_a_first_ingest_neither_seeds_nor_fails_obscurely(tmp_path: Path) -> None:
+    """A new data dir whose first ingest holds the write lock and has stored nothing yet: a reader says so
+    (one line, exit 3) and does not add the bundled corpus to the user's store; once papers are stored it
+    searches them."""
+    from support import run_cli
+
+    home = tmp_path / "home"
+    store = Store.open(settings_for(home))
+    with store.write_lock():
+        proc = run_cli("search", "widgets", home=home)
+        assert proc.returncode == 3 and proc.stderr.count("\n") == 1
+        assert "has no papers yet" in proc.stderr and f"litreview pid {os.getpid()}" in proc.stderr
+        assert "bundled corpus" not in proc.stderr
+        assert len(store) == 0
+        mine = tmp_path / "mine.jsonl"
+        mine.write_text('{"title": "Widgets Stored First", "abstract": "We build widgets. They work."}\n')
+    store.ingest([mine])
+    out = cli_json("search", "widgets", home=home)
+    assert [r["title"] for r in out["results"]] == ["Widgets Stored First"]
+    store.close()
