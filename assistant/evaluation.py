@@ -178,7 +178,8 @@ def run_answer_eval(store: Store, sets: dict[str, list[Question]],
     """Answer-level metrics through the real `ask` pipeline."""
     import re
 
-    from .engines.answer import ask, resolve_engine
+    from .engines.answer import ask
+    from .engines.engine import engine_for
 
     valid = total = supported = cited_sentences = 0
     numeric_ok = numeric_n = refused_ok = refuse_n = false_refusals = in_n = 0
@@ -214,7 +215,7 @@ def run_answer_eval(store: Store, sets: dict[str, list[Question]],
                 gold = {paper_id_for(t) for t in q.gold}
                 numeric_ok += q.answer in answer.text and bool(gold & {c.paper_id for c in answer.citations})
     lat = np.array(latencies) * 1000
-    offline = resolve_engine(engine, store.settings) == "offline"
+    offline = engine_for(store.settings, engine).client is None
     return {
         "questions": len(latencies),
         "citation_validity": valid / total if total else 1.0,

@@ -19,6 +19,10 @@ sections of :class:`Settings`::
     [retrieval]
     dense_weight = 0.6
 
+    [answer]
+    weak_match = 0.5                         # below this best similarity an answer says it is a near miss
+    llm_sources = 4                          # papers the model is shown
+
     [tui.keymap]
     toggle_panel = "f2"                      # binding id = keys
 
@@ -61,7 +65,7 @@ SHORT_KEYS = {"chroma_url": ("store", "chroma_url"), "read_only": ("store", "rea
               "embedding": ("store", "embedding"), "ingest_batch": ("store", "ingest_batch"),
               "llm_model": ("llm", "model"), "llm_timeout": ("llm", "timeout"),
               "llm_max_retries": ("llm", "max_retries"), "openai_base_url": ("llm", "base_url")}
-SECTIONS = ("llm", "store", "retrieval", "tui")
+SECTIONS = ("llm", "store", "retrieval", "answer", "tui")
 
 
 def default_home() -> Path:
@@ -85,6 +89,9 @@ class LLMSettings(_Section):
     timeout: float = Field(60.0, gt=0, allow_inf_nan=False,
                            description="seconds a call may wait (for the first or the next token) before failing")
     max_retries: int = Field(3, ge=0, le=20, description="retries after a rate limit or server error; 0 = none")
+    judge: bool = Field(False, description="also ask the model to judge each cited sentence against its abstract "
+                                           "(one call per citation); its label counts only when the sentence it "
+                                           "quotes is in the abstract")
 
 
 class StoreSettings(_Section):
@@ -107,6 +114,24 @@ class RetrievalSettings(_Section):
                                             "swept over 0.4-0.8 on evals/sets (all-MiniLM-L6-v2 int8)")
     dense_pool: int = Field(200, ge=1, le=10_000, description="nearest passages fetched from Chroma per query")
     lexical_pool: int = Field(100, ge=1, le=10_000, description="best BM25 papers fused per query")
+
+
+class AnswerSettings(_Section):
+    """``ask`` (``engines/``): when an answer is a weak match, and how much the model reads."""
+
+    weak_match: float = Field(0.5, ge=0, le=1,
+                              description="best evidence similarity below which an answer says the abstracts are "
+                                          "only near the question; on evals/heldout 7 of 10 near-miss questions "
+                                          "scored 0.39-0.48, answerable ones from 0.51")
+    evidence_tokens: int = Field(3000, ge=100, le=1_000_000,
+                                 description="tokens of abstracts the LLM path gathers as evidence")
+    history_tokens: int = Field(1500, ge=0, le=1_000_000,
+                                description="tokens of earlier turns the LLM reads as chat messages; 0 = none")
+    llm_sources: int = Field(4, ge=1, le=50,
+                             description="papers the model is shown (small models lose track of more)")
+    llm_sentences: int = Field(5, ge=1, le=100,
+                               description="sentences per paper the model is shown: its first own method sentence "
+                                           "and those sharing most words with the question")
 
 
 class TuiSettings(_Section):
@@ -184,6 +209,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
     tui: TuiSettings = TuiSettings()
     openai_api_key: str | None = Field(None, repr=False, description="from OPENAI_API_KEY only; never printed")
 

@@ -87,10 +87,9 @@ def run_before(store, client, q: Question) -> dict:  # type: ignore[no-untyped-d
 
 def run_after(store, client, q: Question, verifier) -> dict:  # type: ignore[no-untyped-def]
     """The proposed wiring of ``ask``'s LLM branch (see the module docstring)."""
-    from assistant.engines.answer import EVIDENCE_BUDGET
     from assistant.engines.citations import check_citations
     from assistant.engines.conversation import contextual_search
-    from assistant.engines.evidence import WEAK_MATCH, build_evidence
+    from assistant.engines.evidence import build_evidence
     from assistant.engines.llm_sources import llm_sources
     from assistant.engines.output import check_output, fallback_reason
     from assistant.prompts import render, template
@@ -98,13 +97,14 @@ def run_after(store, client, q: Question, verifier) -> dict:  # type: ignore[no-
 
     start = time.perf_counter()
     hits, _ = contextual_search(store, q.question, (), 6, None)
-    evidence = build_evidence(hits, EVIDENCE_BUDGET, lambda t: count_tokens(t, client.model), question=q.question)
+    evidence = build_evidence(hits, store.settings.answer.evidence_tokens, lambda t: count_tokens(t, client.model),
+                              question=q.question)
     row = {"id": q.id, "mode": "after", "raw": None, "fallback": None, "status": None, "usage": {}}
     if not evidence:
         row.update(text="(no evidence)", cited=[], evidence=[], grounded=False, weak=False, notes=[],
                    seconds=round(time.perf_counter() - start, 2))
         return row
-    weak = max(e.similarity for e in evidence) < WEAK_MATCH
+    weak = max(e.similarity for e in evidence) < store.settings.answer.weak_match
     shown, sources = llm_sources(evidence, q.question)
     done = client.complete(render("answer_system"),
                            render("answer_user", sources=sources, question=q.question,
@@ -217,7 +217,6 @@ def score(rows: list[dict], qs: dict[str, Question], store, verifier, label: str
 def checks_over_raw(rows: list[dict], store, verifier, offline: dict[str, dict]) -> list[dict]:  # type: ignore[no-untyped-def]
     """A ``before`` run's raw outputs passed through the output checks (and the fall-back), no new model call."""
     from assistant.engines.citations import check_citations
-    from assistant.engines.evidence import WEAK_MATCH  # noqa: F401  (the weak flag was recorded per row)
     from assistant.engines.output import check_output, fallback_reason
     from assistant.models import Evidence
 

@@ -74,3 +74,27 @@ def test_every_command_refuses_a_bad_config_with_one_line(tmp_path: Path) -> Non
         proc = run_main(args, tmp_path)
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 2 and len(lines) == 1 and "store.ingest_batch" in lines[0], (args, proc.stderr)
+
+
+def test_the_answer_section_tunes_ask(tmp_path: Path, seeded_home: Path) -> None:
+    """[answer] fields reach the pipeline: a weak-match threshold of 0.99 makes every answer a near miss, and a
+    misspelt field is refused by name."""
+    import shutil
+
+    from assistant.engines.answer import ask
+    from assistant.store import Store
+
+    home = tmp_path / "home"
+    shutil.copytree(seeded_home, home)
+    question = "how many tokens per second does PowerInfer-2 generate on a smartphone?"
+    store = Store.open(load(home))
+    assert not ask(store, question, engine="offline").weak_match
+    store.close()
+    strict = load(home, "[answer]\nweak_match = 0.99\nllm_sources = 2\n")
+    assert (strict.answer.weak_match, strict.answer.llm_sources, strict.answer.history_tokens) == (0.99, 2, 1500)
+    store = Store.open(strict)
+    answer = ask(store, question, engine="offline")
+    store.close()
+    assert answer.weak_match and any("no abstract matches this question closely" in n for n in answer.notes)
+    with pytest.raises(ConfigError, match=r"answer.weak_matc\b"):
+        load(home, "[answer]\nweak_matc = 0.9\n")

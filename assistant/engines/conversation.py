@@ -60,8 +60,7 @@ OWN_FLOOR = 0.15  # a short question must resemble the paper the context found a
 CHAIN_TURNS = 3  # at most this many earlier questions make up a follow-up's search query
 CITED_BONUS = 0.1  # fused-score bonus for the previous answer's first citation (1/2 for the second, ...)
 POOL_FACTOR = 4  # a follow-up searches k * POOL_FACTOR papers before the bonus reorders them
-HISTORY_TOKENS = 1500  # LLM path: tokens of earlier turns sent as chat messages
-HISTORY_TURNS = 6  # ... and at most this many turns
+HISTORY_TURNS = 6  # LLM path: at most this many earlier turns are sent (settings.answer.history_tokens)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from .markers import as_data
 MAX_SOURCES = 4
 MAX_SENTENCES = 5
 _BLOCK_TAG = re.compile(r"<\s*(/?)\s*(sources)\s*>", re.I)  # the prompt's untrusted-data delimiters
-_LABELS = {Role.BACKGROUND: "background", Role.PRIOR: "prior work", Role.PROBLEM: "problem",
+ROLE_NAMES = {Role.BACKGROUND: "background", Role.PRIOR: "prior work", Role.PROBLEM: "problem",
            Role.METHOD: "method", Role.RESULT: "result", Role.CONCLUSION: "conclusion"}
 _FIGURE_QUESTION = re.compile(r"\b(?:how (?:many|much|fast|large|big|small|long)|what (?:speed|accuracy|score|"
                               r"percentage|rate)|by how|which (?:score|accuracy))\b", re.I)
@@ -36,7 +36,7 @@ def role_label(tagged: TaggedSentence) -> str:
     """The tag a sentence gets: its role, with "method" / "result" only for the paper's own work."""
     if tagged.role in (Role.METHOD, Role.RESULT) and not tagged.own:
         return "prior work"
-    return _LABELS[tagged.role]
+    return ROLE_NAMES[tagged.role]
 
 
 def _as_data(text: str) -> str:

@@ -39,6 +39,7 @@ from ..textnorm import split_sentences
 from .markers import MARKER_RE, markers_of, restore
 
 if TYPE_CHECKING:
+    from ..store import Store
     from ..verify import Verifier
 
 _MARKERS_RUN = r"(?:\[\d+(?:\s*(?:,|;|-|–)\s*\d+)*\][ \t]*)+"
@@ -664,3 +665,20 @@ def fallback_reason(check: OutputCheck, weak: bool = False) -> str | None:
         if not refusal:
             return "it cites no supported claim"
     return None
+
+
+def verifier_for(store: Store) -> Verifier:
+    """One verifier per open store: it remembers each paper's analysed abstract between answers. With
+    ``[llm] judge = true`` and a model configured, the model judges too (:mod:`assistant.verify.judge`)."""
+    from ..verify import Verifier
+
+    verifier = store.__dict__.get("_verifier")
+    if verifier is None:
+        judge = None
+        if store.settings.llm.judge and store.settings.llm_configured:
+            from ..verify.judge import LLMJudge
+            from .llm import LLMClient
+
+            judge = LLMJudge(LLMClient(store.settings))
+        verifier = store.__dict__["_verifier"] = Verifier(store.embedder, judge=judge)
+    return verifier

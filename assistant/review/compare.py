@@ -12,8 +12,8 @@ without compromising generation quality", when there is one) with its efficiency
 such sentence is a cell, so verbatim from the paper's own sentences, and cited to its row; each is
 then checked with :class:`assistant.verify.Verifier` against the abstract it cites, and a sentence
 the abstract does not support (a title phrase, a claim the verifier finds contradicted) is dropped.
-An LLM-written synthesis is checked the same way; its unsupported sentences are reported in the
-notes.
+An LLM-written synthesis goes through every check a model's answer gets
+(:func:`assistant.engines.output.check_output`); what it found is said in the notes.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from ..engines.answer import EngineName, resolve_engine
 from ..engines.citations import check_citations
+from ..engines.engine import EngineName, engine_for
 from ..engines.markers import cite
 from ..errors import ConfigError
 from ..models import Evidence
 from ..store.titles import resolve_titles
-from .audit import attach_markers
+from .engine import ReviewEngine, review_engine
 from .extract import extract_row
 from .models import Comparison, Row
 from .select import evidence_for_query, number
@@ -41,14 +41,13 @@ MAX_SHARED_TERMS = 4
 SUPPORTED = ("supported", "partial")
 TRADE_OFF_RE = re.compile(r"\b(?:while|whereas|without|at the cost|with only|trade-?offs?|compared (?:to|with)|than|"
                           r"over|outperform\w*|surpass\w*|maintain\w*|preserv\w*)\b", re.I)
-_CITED_RE = re.compile(r"((?:[^\[\n]|\[(?!\d))+?)((?:\s*\[\d+\])+)")
 
 
 def compare(store, query: str | None = None, titles: list[str] | None = None, k: int = 8,
             engine: EngineName = "auto", progress: ProgressFn | None = None, llm=None) -> Comparison:
     """Compare the papers matching ``query`` (top ``k``) or the papers named by ``titles``."""
     start = time.perf_counter()
-    chosen = "llm" if llm is not None else resolve_engine(engine, store.settings)
+    writer = review_engine(engine_for(store.settings, engine, llm), store)
     query = (query or "").strip()
     refs = [t for t in titles or []]
     if refs:
@@ -57,46 +56,32 @@ def compare(store, query: str | None = None, titles: list[str] | None = None, k:
         evidence = evidence_for_query(store, query, k)
     else:
         raise ConfigError("compare needs a QUERY or at least one --paper TITLE")
-    result = build_comparison(store, evidence, query, chosen, llm=llm, progress=progress)
+    result = build_comparison(store, evidence, query, writer, progress=progress)
     result.usage["seconds"] = round(time.perf_counter() - start, 3)
     return result
 
 
-def build_comparison(store, evidence: list[Evidence], query: str, engine: str, *, llm=None,
-                     progress: ProgressFn | None = None, synthesize: bool = True, review=None) -> Comparison:
-    """Rows (and, with ``synthesize``, a synthesis) for already-numbered evidence."""
+def build_comparison(store, evidence: list[Evidence], query: str, writer: ReviewEngine, *,
+                     progress: ProgressFn | None = None, synthesize: bool = True) -> Comparison:
+    """Rows (and, with ``synthesize``, a synthesis) for already-numbered evidence, written by ``writer``."""
     report = progress or (lambda stage, done, total: None)
     rows: list[Row] = []
     tagged = store.tagged([e.paper for e in evidence])
     for i, item in enumerate(evidence, 1):
         rows.append(extract_row(item.n, item.paper, tagged.get(item.paper.paper_id)))
         report("extracting", i, len(evidence))
-    notes: list[str] = []
-    usage: dict[str, object] = {}
-    label = "offline"
-    if engine == "llm":
-        from .llm import LLMReview
-
-        review = review or LLMReview(store.settings, llm)
-        label = f"llm:{review.model}"
-        rows, row_notes = review.rows(evidence, rows, query, tagged)
-        notes += row_notes
-        report("rows", 1, 1)
-        text = attach_markers(review.comparison_synthesis(evidence, rows, query, tagged)) if synthesize else ""
-        usage = review.usage
-        if text:
-            unsupported = unsupported_sentences(text, evidence)
-            if unsupported:
-                notes.append(f"{len(unsupported)} sentence(s) of the synthesis are not supported by the abstracts "
-                             "they cite: " + " | ".join(unsupported))
-    else:
-        text = offline_synthesis(store, query, rows, evidence) if synthesize else ""
+    rows, notes = writer.rows(evidence, rows, query, tagged)
+    report("rows", 1, 1)
+    text = ""
+    if synthesize:
+        text, synthesis_notes = writer.synthesis(store, evidence, rows, query, tagged)
+        notes += synthesis_notes
     checked = check_citations(text, evidence)
     notes += [f"removed citation {m}: it numbers no paper in this comparison" for m in checked.removed]
-    if engine == "llm" and checked.uncited:
+    if not writer.quotes and checked.uncited:
         notes.append(f"{len(checked.uncited)} sentence(s) of the synthesis cite no paper")
     report("synthesis", 1, 1)
-    return Comparison(query, rows, checked.text, checked.citations, label, notes, usage)
+    return Comparison(query, rows, checked.text, checked.citations, writer.label, notes, dict(writer.usage))
 
 
 def _markers(ns: list[int]) -> str:
@@ -143,24 +128,6 @@ def _verified(claims: list[tuple[str, Evidence]]) -> list[bool]:
         return []
     verdicts = Verifier().verify_many([(text.replace(" … ", " "), item.paper) for text, item in claims])
     return [v.label in SUPPORTED for v in verdicts]
-
-
-def unsupported_sentences(text: str, evidence: list[Evidence]) -> list[str]:
-    """Cited sentences of ``text`` that none of the abstracts they cite supports."""
-    by_n = {e.n: e for e in evidence}
-    cited = []
-    for match in _CITED_RE.finditer(text):
-        sentence = match.group(1).strip().lstrip(".!?").strip()
-        items = [by_n[int(n)] for n in re.findall(r"\d+", match.group(2)) if int(n) in by_n]
-        if sentence and items:
-            cited.append((sentence, items))
-    flat = [(sentence, item) for sentence, items in cited for item in items]
-    verdicts = iter(_verified(flat))
-    out = []
-    for sentence, items in cited:
-        if not any([next(verdicts) for _ in items]):
-            out.append(sentence)
-    return out
 
 
 def _label(row: Row) -> str:

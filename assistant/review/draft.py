@@ -19,32 +19,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..engines.answer import EngineName, resolve_engine
 from ..engines.citations import check_citations
+from ..engines.engine import EngineName, engine_for
 from ..errors import ConfigError
-from ..models import Evidence
-from ..roles import Role, TaggedSentence
-from .audit import Auditor, attach_markers
+from .audit import Auditor
 from .compare import build_comparison
+from .engine import review_engine
 from .models import Draft, Section, Theme
 from .references import references_for
 from .select import evidence_for_topic
 from .themes import group_themes
-from .writer import CONCLUSION, GAPS, INTRO, OfflineWriter, role_lines
+from .writer import CONCLUSION, GAPS, INTRO, OfflineWriter
 
 ProgressFn = Callable[[str, int, int], None]
 MAX_PAPERS = 30
-INSTRUCTIONS = {
-    INTRO: "Introduce the topic: what the collection's papers cover, the main directions (the themes: {themes}) "
-           "and why they matter. One or two paragraphs.",
-    GAPS: "Describe the limitations, open problems and future directions that the papers state about their own "
-          "work. The sources below are those sentences; do not present any other paper's background as an open "
-          "problem. One or two paragraphs.",
-    CONCLUSION: "Conclude: summarise the main approaches and findings across the themes ({themes}). One paragraph.",
-}
-THEME_INSTRUCTIONS = ("Synthesise the papers of this theme: open with what they share and how their approaches "
-                      "differ, then the results and trade-offs they report, comparing figures across papers. "
-                      "One or two paragraphs.")
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -61,7 +49,7 @@ def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
     if k < 1:
         raise ConfigError(f"-k must be at least 1, not {k}")
     start = time.perf_counter()
-    chosen = "llm" if llm is not None else resolve_engine(engine, store.settings)
+    writer = review_engine(engine_for(store.settings, engine, llm), store)
     report = progress or _noop
     notes: list[str] = []
     if k > MAX_PAPERS:
@@ -73,40 +61,33 @@ def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
     report("gathering papers", 1, 1)
     themes = group_themes(store, evidence, topic)
     by_id = {e.paper.paper_id: e for e in evidence}
-    review = None
-    if chosen == "llm":
-        from .llm import LLMReview
-
-        review = LLMReview(store.settings, llm)
-        names, name_notes = review.theme_names(topic, [[by_id[p].paper.title for p in t.paper_ids] for t in themes],
-                                               [t.name for t in themes], [t.terms for t in themes])
-        for named, name in zip(themes, names):
-            named.name = name
-        notes += name_notes
+    names, name_notes = writer.theme_names(topic, [[by_id[p].paper.title for p in t.paper_ids] for t in themes],
+                                           [t.name for t in themes], [t.terms for t in themes])
+    for named, name in zip(themes, names):
+        named.name = name
+    notes += name_notes
     report("grouping themes", 1, 1)
-    writer = OfflineWriter(store, topic, evidence, themes)
+    offline = OfflineWriter(store, topic, evidence, themes)
     plan: list[tuple[str, Theme | None]] = [(INTRO, None), *[(t.name, t) for t in themes], (GAPS, None),
                                             (CONCLUSION, None)]
-    auditor = Auditor(store, evidence, embedder=store.embedder if review is not None else None)
+    # quotes are checked and wrong citations removed; a model's own sentences are checked and flagged
+    auditor = Auditor(store, evidence, embedder=None if writer.quotes else store.embedder)
     sections: list[Section] = []
     for i, (heading, theme) in enumerate(plan):
         report("writing sections", i, len(plan))
         subset = evidence if theme is None else [by_id[p] for p in theme.paper_ids]
-        if review is not None:
-            text = attach_markers(review.section(topic, heading, _instructions(heading, theme, themes),
-                                                 _llm_sources(writer, heading if theme is None else "", subset)))
-        else:
-            text = writer.write(heading, theme)
+        text, section_notes = writer.section(offline, heading, theme, themes, subset)
+        notes += [f"{heading}: {n}" for n in section_notes]
         checked = check_citations(text, subset)
         notes += [f"{heading}: removed citation {m}: it numbers no source given to this section"
                   for m in checked.removed]
-        audited = auditor.check(checked.text, heading, "flag" if review is not None else "remove")
+        audited = auditor.check(checked.text, heading, "remove" if writer.quotes else "flag")
         final = check_citations(audited, subset)
-        if review is not None:
+        if not writer.quotes:
             auditor.audit.uncited += [f"{heading}: {s}" for s in final.uncited]
         table = None
         if theme is not None:
-            table = build_comparison(store, subset, topic, chosen, synthesize=False, review=review)
+            table = build_comparison(store, subset, topic, writer, synthesize=False)
             notes += [f"{heading} table: {n}" for n in table.notes]
         sections.append(Section(heading, final.text, final.citations, table))
     report("writing sections", len(plan), len(plan))
@@ -114,33 +95,7 @@ def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
     if audit.removed or audit.flagged:
         notes.append(f"citation audit: {audit.removed} citation(s) removed and {audit.flagged} flagged as not "
                      "supported by the cited abstract")
-    usage: dict[str, object] = dict(review.usage) if review is not None else {}
+    usage: dict[str, object] = dict(writer.usage)
     usage["seconds"] = round(time.perf_counter() - start, 3)
-    label = f"llm:{review.model}" if review is not None else "offline"
-    return Draft(topic, [s.heading for s in sections], sections, references_for(evidence), audit, label, themes,
-                 notes, usage)
-
-
-def _instructions(heading: str, theme: Theme | None, themes: list[Theme]) -> str:
-    if theme is not None:
-        return THEME_INSTRUCTIONS
-    return INSTRUCTIONS[heading].format(themes="; ".join(t.name for t in themes))
-
-
-def _llm_sources(writer: OfflineWriter, heading: str, subset: list[Evidence]) -> list[Evidence]:
-    """What the model reads, every sentence labelled with its role: the papers' own stated limitations
-    for the gaps, their own problem and method sentences for intro and conclusion (30 full abstracts
-    would crowd the context), full role-tagged abstracts for a theme."""
-    def tagged(e: Evidence) -> list[TaggedSentence]:
-        return writer.tagged.get(e.paper.paper_id, [])
-
-    if heading == GAPS:
-        out = [Evidence(e.n, e.paper, " ".join(f"(own limitation) {s}" for s in writer.limitations(e)), e.similarity)
-               for e in subset]
-        return [e for e in out if e.text] or [Evidence(e.n, e.paper, role_lines(tagged(e)), e.similarity)
-                                              for e in subset]
-    if heading in (INTRO, CONCLUSION):
-        opening = (Role.PROBLEM, Role.METHOD, Role.RESULT)
-        return [Evidence(e.n, e.paper, role_lines([t for t in tagged(e) if t.own and t.role in opening][:3]),
-                         e.similarity) for e in subset]
-    return [Evidence(e.n, e.paper, role_lines(tagged(e)), e.similarity) for e in subset]
+    return Draft(topic, [s.heading for s in sections], sections, references_for(evidence), audit, writer.label,
+                 themes, notes, usage)

@@ -14,7 +14,7 @@ Nothing a model returns is taken on trust:
 * prose (synthesis, draft sections) goes through the citation checker by the caller;
 * theme names must be 2-6 words, one per theme, distinct, not "X & Y" word pairs; otherwise
   offline names stay;
-* draft sections read role-labelled abstract sentences (:func:`.writer.role_lines`), and the prompt
+* draft sections read role-labelled abstract sentences (:func:`role_lines`), and the prompt
   says to attribute to a paper only its own method and result sentences, facts first, then prose;
 * a model that answers but never with a valid object (tool call or JSON) leaves the offline
   table or names in place, with a note; an unreachable endpoint is still an LLMError.
@@ -25,21 +25,39 @@ Prompts are the ``prompts/compare_*.md`` and ``prompts/draft_*.md`` files.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from ..engines.llm import LLMClient
-from ..engines.llm_sources import format_sources
+from ..engines.llm_sources import ROLE_NAMES, format_sources, role_label
+from ..engines.output import check_output, verifier_for
 from ..errors import LLMError
 from ..models import Evidence
 from ..prompts import render
 from ..roles import Role, TaggedSentence
 from .extract import FIGURE_RE
 from .figures import is_efficiency_statement
-from .models import Row
+from .models import Row, Theme
 from .terms import terms
+from .writer import CONCLUSION, GAPS, INTRO
+
+if TYPE_CHECKING:
+    from ..store import Store
+    from .writer import OfflineWriter
 
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+INSTRUCTIONS = {
+    INTRO: "Introduce the topic: what the collection's papers cover, the main directions (the themes: {themes}) "
+           "and why they matter. One or two paragraphs.",
+    GAPS: "Describe the limitations, open problems and future directions that the papers state about their own "
+          "work. The sources below are those sentences; do not present any other paper's background as an open "
+          "problem. One or two paragraphs.",
+    CONCLUSION: "Conclude: summarise the main approaches and findings across the themes ({themes}). One paragraph.",
+}
+THEME_INSTRUCTIONS = ("Synthesise the papers of this theme: open with what they share and how their approaches "
+                      "differ, then the results and trade-offs they report, comparing figures across papers. "
+                      "One or two paragraphs.")
 MIN_OVERLAP = 0.5  # share of a text cell's content terms that its abstract must use
 
 
@@ -80,17 +98,6 @@ def valid_text(cell: str, abstract: str, max_words: int = 60) -> bool:
 
 def valid_figure(item: str, abstract: str) -> bool:
     return bool(FIGURE_RE.search(item)) and _numbers_stated(item, abstract) and _overlap(item, abstract) >= MIN_OVERLAP
-
-
-ROLE_LABELS = {Role.BACKGROUND: "background", Role.PRIOR: "prior work", Role.PROBLEM: "problem",
-               Role.METHOD: "method", Role.RESULT: "result", Role.CONCLUSION: "conclusion"}
-
-
-def role_label(t: TaggedSentence) -> str:
-    """How a sentence is marked for the model: its role; "method" / "result" only for the paper's own."""
-    if t.role in (Role.METHOD, Role.RESULT) and not t.own:
-        return "prior work"
-    return ROLE_LABELS[t.role]
 
 
 def format_role_sources(evidence: list[Evidence], tagged: dict[str, list[TaggedSentence]] | None) -> str:
@@ -149,11 +156,14 @@ def rows_line(row: Row) -> str:
 
 
 class LLMReview:
-    """One client for all the calls of a comparison or draft; usage is summed over them."""
+    """The model's side of a comparison or draft: one client for all the calls, usage summed over them."""
+
+    quotes = False  # the model writes its own sentences: the draft audit flags what they misattribute
 
     def __init__(self, settings, client=None) -> None:
         self.client = client or LLMClient(settings)
         self.model = getattr(self.client, "model", settings.llm.model)
+        self.label = f"llm:{self.model}"
         self.failures: list[str] = []
         self._calls = 0
         self._tokens = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -215,21 +225,33 @@ class LLMReview:
                          + "".join(f"[{n}]" for n in missing))
         return [merged.get(r.n, r) for r in offline], notes
 
-    def comparison_synthesis(self, evidence: list[Evidence], rows: list[Row], query: str,
-                             tagged: dict[str, list[TaggedSentence]] | None = None) -> str:
+    def synthesis(self, store: Store, evidence: list[Evidence], rows: list[Row], query: str,
+                  tagged: dict[str, list[TaggedSentence]] | None = None) -> tuple[str, list[str]]:
+        """The model's synthesis after every check a model's answer gets (:func:`check_output`: reasoning,
+        echoed sources, loops, first-person copies, each cited sentence verified against its abstract), with
+        a note when the stream was cut."""
         done = self.client.complete(render("compare_synthesis_system"),
                                     render("compare_synthesis_user", sources=format_role_sources(evidence, tagged),
                                            rows="\n".join(rows_line(r) for r in rows),
                                            query=query or "the papers listed"))
         self._add(done.usage)
-        return done.text
+        output = check_output(done.text, evidence, verifier_for(store))
+        notes = [done.note or done.error or ""] if done.note or done.error else []
+        return output.text, [f"synthesis: {n}" for n in notes + output.notes]
 
-    def section(self, topic: str, heading: str, instructions: str, evidence: list[Evidence]) -> str:
+    def section(self, writer: OfflineWriter, heading: str, theme: Theme | None, themes: list[Theme],
+                subset: list[Evidence]) -> tuple[str, list[str]]:
+        """One draft section from the model, cleaned like an answer (the caller's audit verifies it)."""
+        instructions = (THEME_INSTRUCTIONS if theme is not None
+                        else INSTRUCTIONS[heading].format(themes="; ".join(t.name for t in themes)))
+        sources = section_sources(writer, heading if theme is None else "", subset)
         done = self.client.complete(render("draft_section_system"),
-                                    render("draft_section_user", sources=format_sources(evidence), topic=topic,
-                                           heading=heading, instructions=instructions))
+                                    render("draft_section_user", sources=format_sources(sources),
+                                           topic=writer.topic, heading=heading, instructions=instructions))
         self._add(done.usage)
-        return done.text
+        output = check_output(done.text, sources)
+        notes = [done.note or done.error or ""] if done.note or done.error else []
+        return output.text, notes + output.notes
 
     def theme_names(self, topic: str, groups: list[list[str]], fallback: list[str],
                     keyphrases: list[list[str]] | None = None) -> tuple[list[str], list[str]]:
@@ -248,3 +270,28 @@ class LLMReview:
             return names, []
         return fallback, ["the model's theme names were unusable (wrong count, length or duplicates); "
                           "offline names kept"]
+
+
+def role_lines(tagged: list[TaggedSentence]) -> str:
+    """An abstract as the model reads it for a draft: one sentence a line, each labelled with its role,
+    "own" for the paper's own work ("(own method) We propose …", "(prior work) Existing methods …")."""
+    return "\n".join(f"({'own ' if t.own else ''}{ROLE_NAMES[t.role]}) {t.text}" for t in tagged)
+
+
+def section_sources(writer: OfflineWriter, heading: str, subset: list[Evidence]) -> list[Evidence]:
+    """What the model reads for a section, every sentence labelled with its role: the papers' own stated
+    limitations for the gaps, their own problem and method sentences for intro and conclusion (30 full
+    abstracts would crowd the context), full role-tagged abstracts for a theme (``heading`` "")."""
+    def tagged(e: Evidence) -> list[TaggedSentence]:
+        return writer.tagged.get(e.paper.paper_id, [])
+
+    if heading == GAPS:
+        out = [Evidence(e.n, e.paper, " ".join(f"(own limitation) {s}" for s in writer.limitations(e)), e.similarity)
+               for e in subset]
+        return [e for e in out if e.text] or [Evidence(e.n, e.paper, role_lines(tagged(e)), e.similarity)
+                                              for e in subset]
+    if heading in (INTRO, CONCLUSION):
+        opening = (Role.PROBLEM, Role.METHOD, Role.RESULT)
+        return [Evidence(e.n, e.paper, role_lines([t for t in tagged(e) if t.own and t.role in opening][:3]),
+                         e.similarity) for e in subset]
+    return [Evidence(e.n, e.paper, role_lines(tagged(e)), e.similarity) for e in subset]

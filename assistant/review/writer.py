@@ -237,16 +237,6 @@ class OfflineWriter:
         return " ".join(parts)
 
 
-ROLE_LABELS = {Role.BACKGROUND: "background", Role.PRIOR: "prior work", Role.PROBLEM: "problem",
-               Role.METHOD: "method", Role.RESULT: "result", Role.CONCLUSION: "conclusion"}
-
-
-def role_lines(tagged: list[TaggedSentence]) -> str:
-    """An abstract as the LLM reads it: one sentence a line, each labelled with its role, "own" for the
-    paper's own work ("(own method) We propose …", "(prior work) Existing methods …")."""
-    return "\n".join(f"({'own ' if t.own else ''}{ROLE_LABELS[t.role]}) {t.text}" for t in tagged)
-
-
 def _with_name(name: str, clause: str, n: int) -> str:
     """'Name, clause [n]', or just 'clause [n]' when the clause already names the paper."""
     name, clause = as_data(name), as_data(clause)

@@ -126,3 +126,18 @@ def test_switching_embedding_model_reembeds_instead_of_mixing(home: Path) -> Non
     report = json.loads(back.stdout)
     assert back.returncode == 1 and report["embedding_model"] == "all-MiniLM-L6-v2-int8"
     assert report["vectors"] == 928 and "embedded by another model" in report["problems"][0]
+
+
+def test_answer_settings_decide_how_many_sources_the_model_reads(home: Path) -> None:
+    from testkit.llm_server import request_sources
+
+    shown = {}
+    for limit in (2, 4):
+        with FakeOpenAIServer(default=Reply.text("PowerInfer-2 reaches 11.68 tokens per second [1].")) as server:
+            store = Store.open(settings_for(home).replace(
+                openai_base_url=server.base_url, openai_api_key="sk-test", llm_model="m", llm_timeout=5,
+                llm_max_retries=0, answer={"llm_sources": limit, "llm_sentences": 2}))
+            ask(store, "how can the KV cache be compressed for long-context inference?", engine="llm")
+            shown[limit] = request_sources(server.chat_requests()[0].body)
+            store.close()
+    assert len({n for n, _, _ in shown[2]}) == 2 and len({n for n, _, _ in shown[4]}) == 4

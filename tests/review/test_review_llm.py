@@ -48,7 +48,7 @@ def tool_name(req: Recorded) -> str | None:
 def test_compare_drops_unknown_rows_and_citations(seeded_store, server, tmp_path) -> None:
     server.script = lambda req: (Reply.tool_call(ROWS) if tool_name(req) == "RowsOut" else
                                  Reply.text("Both papers report speed [1][2]. RT-DETR is faster [1][7]. "
-                                            "PowerInfer-2 runs on phones. [2]"))
+                                            "PowerInfer-2 generates 11.68 tokens per second on a smartphone. [2]"))
     result = compare(seeded_store, titles=["DETRs Beat YOLOs", "PowerInfer-2"], llm=client(server, tmp_path))
 
     assert result.engine == "llm:gpt-4o-mini" and [r.n for r in result.rows] == [1, 2]
@@ -58,7 +58,8 @@ def test_compare_drops_unknown_rows_and_citations(seeded_store, server, tmp_path
     assert first.code_url == "https://zhao-yian.github.io/RTDETR"  # the invented link replaced from the abstract
     assert any("11.68 tokens per second" in r for r in second.results)  # skipped row: offline extraction
     assert "[7]" not in result.synthesis and "RT-DETR is faster [1]." in result.synthesis
-    assert "PowerInfer-2 runs on phones [2]." in result.synthesis  # a marker after the stop is kept with its claim
+    # a marker after the stop is kept with its claim
+    assert "PowerInfer-2 generates 11.68 tokens per second on a smartphone [2]." in result.synthesis
     assert [c.n for c in result.citations] == [1, 2]
     assert any("dropped a table row for source [7]" in n for n in result.notes)
     assert "removed citation [7]: it numbers no paper in this comparison" in result.notes
