@@ -154,13 +154,13 @@ def read_input(path: Path | str, bib: Path | str | None = None) -> LintInput:
 
 def check(given: LintInput, store, verifier=None) -> LintReport:
     """Every cited sentence of the draft against the papers it cites in ``store``: one ``verify_many``."""
-    from ..verify import Verifier
+    from ..engines.output import verifier_for
 
     draft = given.draft
     resolved = resolve_keys(draft, given.entries, Resolver(store))
     pairs = [(claim, resolved[key].paper) for s in draft.sentences for key, claim in zip(s.keys, s.claims)
              if resolved[key].paper is not None]
-    verifier = verifier or Verifier(store.embedder)
+    verifier = verifier or verifier_for(store)
     verdicts = iter(verifier.verify_many(pairs)) if pairs else iter(())
     sentences = []
     for s in draft.sentences:

@@ -15,6 +15,7 @@ from .verifier import LABELS, Label, Verdict, Verifier
 __all__ = ["LABELS", "Label", "Verdict", "Verifier", "evaluate_claims"]
 
 
+
 def evaluate_claims(path, embedder=None):
     """See :func:`assistant.verify.evaluation.evaluate_claims`."""
     from .evaluation import evaluate_claims as run

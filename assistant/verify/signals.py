@@ -152,7 +152,9 @@ def clean_claim(text: str) -> str:
     return " ".join(MARK_RE.sub("", text).strip().lstrip("-*• ").split())
 
 
-def _anchor(claim: str, view: PaperView) -> tuple[float, int | None]:
+def anchor(claim: str, view: PaperView) -> tuple[float, int | None]:
+    """How closely ``claim`` is quoted from the abstract (1 exact, 0.95 letters-only, else the best sentence's
+    share of its words when at least 0.8) and the index of that sentence; ``(0.0, None)`` when not quoted."""
     norm = _norm(claim)
     if norm and norm in view.norm:
         return 1.0, next((i for i, s in enumerate(view.sentences) if norm in _norm(s)), None)
@@ -277,10 +279,10 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
             [sum(any(c.same_value(f) and c.compatible(f) for f in fs) for c in claimed) / len(claimed)
              for fs in view.figures])
     best = int(np.argmax(sim))
-    anchor, anchored_at = _anchor(claim, view)
-    if anchored_at is not None and anchor >= 0.95:
+    anchored, anchored_at = anchor(claim, view)
+    if anchored_at is not None and anchored >= 0.95:
         best = anchored_at
-    values["anchor"] = anchor
+    values["anchor"] = anchored
     values["lex_best"] = lex[best]
     values["lex_all"] = len(cterms & view.all_terms) / len(cterms)
     values["cos_best"] = float(cos.max()) if cos is not None else 0.0

@@ -12,14 +12,17 @@ the few abstract sentences each claim is compared with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from ..models import Paper
 from .calibration import Calibration, load
-from .signals import Measured, PaperView, clean_claim, cosine_candidates, measure
+from .signals import Measured, PaperView, anchor, clean_claim, cosine_candidates, measure
+
+if TYPE_CHECKING:
+    from .judge import LLMJudge
 
 Label = Literal["supported", "partial", "unsupported", "contradicted"]
 LABELS: tuple[Label, ...] = ("supported", "partial", "unsupported", "contradicted")
@@ -51,8 +54,9 @@ def decide(measured: Measured, calibration: Calibration) -> tuple[Label, float]:
 class Verifier:
     """Checks claims against cited papers; offline and deterministic. One per store or draft."""
 
-    def __init__(self, embedder=None, calibration: Calibration | None = None) -> None:
+    def __init__(self, embedder=None, calibration: Calibration | None = None, judge: LLMJudge | None = None) -> None:
         self.embedder = embedder
+        self.judge = judge  # an optional model's second opinion (:mod:`.judge`)
         self.calibration = calibration or load("embedding" if embedder is not None else "lexical")
         self._views: dict[tuple[str, str], PaperView] = {}
 
@@ -91,13 +95,26 @@ class Verifier:
     def verify_many(self, pairs: list[tuple[str, Paper]]) -> list[Verdict]:
         """A verdict for each (claim, paper) pair, in order."""
         out = []
-        for (_, paper), m in zip(pairs, self.measure_many(pairs)):
+        for (claim, paper), m in zip(pairs, self.measure_many(pairs)):
             label, score = decide(m, self.calibration)
             view = self.view(paper)
             evidence = view.sentences[m.evidence] if m.evidence is not None and view.sentences else None
-            out.append(Verdict(label, round(score, 6), evidence, {k: round(v, 6) for k, v in m.values.items()},
-                               m.conflict if label == "contradicted" else None))
+            verdict = Verdict(label, round(score, 6), evidence, {k: round(v, 6) for k, v in m.values.items()},
+                              m.conflict if label == "contradicted" else None)
+            out.append(self._judged(claim, paper, verdict) if self.judge is not None else verdict)
         return out
+
+    def _judged(self, claim: str, paper: Paper, verdict: Verdict) -> Verdict:
+        """The verdict with the model's label and deciding sentence, when its quote anchors in the abstract."""
+        assert self.judge is not None
+        judged = self.judge.judge(clean_claim(claim), paper)
+        view = self.view(paper)
+        strength, index = anchor(judged.quote, view) if judged is not None and judged.quote.strip() else (0.0, None)
+        if judged is None or index is None or strength < 0.8:
+            return replace(verdict, signals={**verdict.signals, "judge_discarded": 1.0})
+        return replace(verdict, label=judged.label, evidence=view.sentences[index],
+                       signals={**verdict.signals, "judge_agrees": float(judged.label == verdict.label)},
+                       conflict=verdict.conflict if judged.label == "contradicted" else None)
 
     def verify(self, claim: str, paper: Paper) -> Verdict:
         """The verdict on one claim against one cited paper."""
