@@ -10,6 +10,11 @@ The page is a run of blank-line-separated blocks::
     ·
     Jul 14, 2024 2        (optional date, then upvotes)
 
+A paper's year is only one the page really holds: the year of its date line ("Jul 14, 2024"), else the
+year its arXiv id was given (``2403.12345`` is March 2024) when the page links the paper. A date without a
+year ("Jul 14") gives none: the site leaves the year out when it is the reader's current year, which a
+saved page does not record.
+
 Page furniture ("Subscribe", "new", "byAK and the research community", a lone
 date heading) is ignored. A paragraph with no title line above it (an abstract
 cut at the top of a saved page) is reported as skipped, never given a made-up
@@ -21,11 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from ..models import Paper, Skip
 from ..textnorm import clean_text
 from .base import Record, iter_lines, make_paper
+from .tabular import arxiv_year
 
 FURNITURE = {
     "new", "subscribe", "daily papers", "byak and the research community",
@@ -92,7 +99,7 @@ def read_listing(path: Path, encoding: str | None = None) -> Iterator[Record]:
 
     Link lines of a page saved with its links (a bare URL, ``[-] 12``, ``5 authors``) are furniture; a
     link to an arXiv paper (or a bare arXiv id) before a paper's abstract becomes that paper's
-    ``arxiv_id`` (and ``url`` if it was a link).
+    ``arxiv_id`` (and ``url`` if it was a link), and its year until a date line states one.
     """
     source = path.name
     pending_title: tuple[int, str] | None = None
@@ -106,8 +113,8 @@ def read_listing(path: Path, encoding: str | None = None) -> Iterator[Record]:
         if lines and all(_is_furniture_line(line) for line in lines):
             dates = [m for m in (_DATE_RE.match(line) for line in lines) if m]
             if dates and isinstance(current, Paper) and current.date is None:
-                year = int(dates[0].group(1)) if dates[0].group(1) else None
-                current = replace(current, date=_date_text(dates[0].group(0)), year=year)
+                stated = int(dates[0].group(1)) if dates[0].group(1) else None
+                current = replace(current, date=_date_text(dates[0].group(0)), year=stated or current.year)
             continue
         kept = [line for line in lines if not (_URL_RE.match(line) or _ARXIV_ID_RE.match(line))]
         if len(kept) < len(lines):  # a link line glued to a title or an abstract
@@ -123,7 +130,7 @@ def read_listing(path: Path, encoding: str | None = None) -> Iterator[Record]:
                 yield current
             arxiv_id, url = link if link is not None else (None, None)
             current = make_paper(source, f"line {pending_title[0]}", pending_title[1], block, "tex",
-                                 arxiv_id=arxiv_id, url=url)
+                                 arxiv_id=arxiv_id, url=url, year=_id_year(arxiv_id))
             pending_title, link = None, None
             continue
         if pending_title is not None:
@@ -133,6 +140,12 @@ def read_listing(path: Path, encoding: str | None = None) -> Iterator[Record]:
         yield current
     if pending_title is not None:
         yield Skip(source, f"line {pending_title[0]}", f"title {pending_title[1][:60]!r} has no abstract")
+
+
+def _id_year(arxiv_id: str | None) -> int | None:
+    """The year an arXiv id was given; None for no id, or for digits that name no year yet (``9912.12345``)."""
+    year = arxiv_year(arxiv_id) if arxiv_id else None
+    return year if year is not None and year <= date.today().year else None
 
 
 def _date_text(block: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ import assistant
 from assistant.models import Paper, Skip
 from assistant.readers import read_records
 from assistant.readers.listing import FURNITURE, read_listing
+from assistant.readers.tabular import arxiv_year
 
 SEEDS = sorted((Path(assistant.__file__).parent / "data" / "seeds").glob("*.txt"))
 ABSTRACT = ("We propose a method for doing a thing faster. It is evaluated on three benchmarks and beats "
@@ -88,3 +90,45 @@ def test_invisible_line_is_not_a_title(tmp_path: Path) -> None:
     records = list(read_listing(write(tmp_path, f"\u200b\n\n{ABSTRACT}\n\nReal\n\n{ABSTRACT}\n")))
     assert [type(r).__name__ for r in records] == ["Skip", "Paper"]
     assert records[1].title == "Real"
+
+
+# ---------------------------------------------------------------- dates and ids the page really holds
+
+LINKED = ("https://huggingface.co/papers/{id}\n\nLinked Paper\n\n" + ABSTRACT + "\n\n  • 3 authors\n·\n{date}\n")
+
+
+def test_linked_paper_gets_the_year_of_its_arxiv_id(tmp_path: Path) -> None:
+    """A date without a year used to leave the year empty even when the page links the paper's arXiv id."""
+    (paper,) = read_listing(write(tmp_path, PAGE_TOP + LINKED.format(id="2403.12345", date="Jul 14")))
+    assert isinstance(paper, Paper)
+    assert (paper.arxiv_id, paper.year, paper.date) == ("2403.12345", 2024, "Jul 14")
+    (bare,) = read_listing(write(tmp_path, PAGE_TOP + "2107.00001\n\nBare Id Paper\n\n" + ABSTRACT + "\n"))
+    assert (bare.arxiv_id, bare.year, bare.date) == ("2107.00001", 2021, None)
+    (old,) = read_listing(write(tmp_path, PAGE_TOP + "arXiv:hep-th/9901001\n\nOld Id Paper\n\n" + ABSTRACT + "\n"))
+    assert (old.arxiv_id, old.year) == ("hep-th/9901001", 1999)
+
+
+def test_a_stated_date_year_wins_over_the_id_year(tmp_path: Path) -> None:
+    # an id given in December, announced in January: the page's date says when it appeared
+    (paper,) = read_listing(write(tmp_path, PAGE_TOP + LINKED.format(id="2312.09999", date="Jan 2, 2024 5")))
+    assert (paper.arxiv_id, paper.year, paper.date) == ("2312.09999", 2024, "Jan 2, 2024")
+
+
+def test_no_year_is_invented(tmp_path: Path) -> None:
+    text = (PAGE_TOP + "Unlinked Paper\n\n" + ABSTRACT + "\n\n  • 2 authors\n·\nMar 14\n\n"
+            + LINKED.format(id="9912.12345", date="Dec 1"))  # digits that name no year yet
+    unlinked, future = read_listing(write(tmp_path, text))
+    assert (unlinked.arxiv_id, unlinked.year, unlinked.date) == (None, None, "Mar 14")
+    assert (future.arxiv_id, future.year, future.date) == ("9912.12345", None, "Dec 1")
+
+
+def test_bundled_seed_years_are_those_their_pages_state() -> None:
+    """Every year a bundled paper gets is printed in its date line or given by its arXiv id; a date line
+    without a year gives none."""
+    papers = [r for path in SEEDS for r in read_listing(path) if isinstance(r, Paper)]
+    assert any(p.year for p in papers) and any(p.date and p.year is None for p in papers)
+    for paper in papers:
+        if paper.year is not None:
+            assert str(paper.year) in (paper.date or "") or arxiv_year(paper.arxiv_id or "") == paper.year
+        if paper.date and not re.search(r"\d{4}", paper.date) and not paper.arxiv_id:
+            assert paper.year is None, paper
