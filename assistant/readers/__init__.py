@@ -1,7 +1,9 @@
 """Readers: one file format each, turning a file into Papers and Skips.
 
 ``read_records(path)`` picks the reader from ``--format``, the file extension,
-or a sniff of the content. Readers never touch the store.
+or a sniff of the content. Readers never touch the store. A ``.md`` file is read as
+a saved listing only when it reads as one: a written Markdown document (a draft, notes)
+is refused with a line saying how to check it or force it.
 """
 
 from __future__ import annotations
@@ -23,15 +25,25 @@ READERS: dict[str, str] = {
     "csv": "tabular:read_csv",
     "jsonl": "tabular:read_jsonl",  # also reads the arXiv metadata snapshot
     "csljson": "csl:read_csl_json",
+    "openalex": "openalex:read_openalex",
+    "s2": "s2:read_s2",
+    "nbib": "nbib:read_nbib",
+    "zotero": "zotero:read_zotero",
 }
 EXTENSIONS = {
     ".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".csv": "csv", ".tsv": "csv",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".txt": "listing", ".md": "listing",
+    ".markdown": "listing", ".nbib": "nbib", ".medline": "nbib", ".sqlite": "zotero",
 }
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 FORMAT_NAMES = sorted(READERS) + ["arxiv"]
 # a CSL item's keys, as only CSL JSON spells them (JSON arrays of other shapes go to the JSON reader)
 _CSL_RE = re.compile(rb'"(?:issued|container-title|citation-key|title-short|page-first)"\s*:|'
                      rb'"type"\s*:\s*"(?:article-journal|paper-conference|chapter|report|article|thesis)"')
+# an OpenAlex work: its id, or the abstract as only OpenAlex (and Microsoft Academic before it) stores it
+_OPENALEX_RE = re.compile(rb'"(?:id|openalex)"\s*:\s*"https://openalex\.org/W\d+"|"abstract_inverted_index"\s*:')
+_S2_RE = re.compile(rb'"paperId"\s*:')  # a Semantic Scholar Graph API paper
+JSON_SNIFF_BYTES = 16 * 1024  # API records are long: look further into a JSON file for their keys
 
 
 def detect_format(path: Path, forced: str | None = None) -> str:
@@ -44,7 +56,23 @@ def detect_format(path: Path, forced: str | None = None) -> str:
     check_file(path)
     by_ext = EXTENSIONS.get(path.suffix.lower())
     with path.open("rb") as fh:
-        head = _as_utf8(fh.read(4096)).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+        raw = fh.read(JSON_SNIFF_BYTES)
+    if raw.startswith(b"SQLite format 3\x00"):  # before any text sniffing: a binary head could read as UTF-16
+        from .zotero import looks_like_zotero
+
+        if looks_like_zotero(path):
+            return "zotero"
+        raise InputError(path, "an SQLite database, but not a Zotero library; give the zotero.sqlite file from "
+                               "Zotero's data directory")
+    head = _as_utf8(raw[:4096]).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+    if head.startswith((b"{", b"[")):
+        more = _as_utf8(raw)
+        if _OPENALEX_RE.search(more):
+            return "openalex"
+        if _S2_RE.search(more):
+            return "s2"
+    if head.startswith(b"PMID- ") or b"\nPMID- " in head:
+        return "nbib"
     if head.startswith(b"@") or b"\n@article{" in head.lower() or b"\n@inproceedings{" in head.lower():
         return "bibtex"
     if head[:6] == b"TY  - " or b"\nTY  - " in head:
@@ -53,7 +81,22 @@ def detect_format(path: Path, forced: str | None = None) -> str:
         return "jsonl"
     if head.startswith(b"[") and _CSL_RE.search(head):
         return "csljson"
+    if by_ext == "listing" and path.suffix.lower() in MARKDOWN_SUFFIXES:
+        _refuse_markdown_document(path)
     return by_ext or "listing"
+
+
+def _refuse_markdown_document(path: Path) -> None:
+    """Refuse a ``.md`` file that reads as a written document (a draft, notes), not a saved listing."""
+    from .markdown import SCAN_BYTES, document_signs
+
+    with path.open("rb") as fh:
+        text = _as_utf8(fh.read(SCAN_BYTES)).decode("utf-8", errors="replace")
+    signs = document_signs(text)
+    if signs:
+        raise InputError(path, f"reads as a Markdown document ({signs}), not a saved paper listing; "
+                               f"to check a draft's citations run `litreview lint {path}`, "
+                               "to read it as a listing anyway pass --format listing")
 
 
 def _as_utf8(head: bytes) -> bytes:

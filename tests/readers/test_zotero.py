@@ -290,3 +290,19 @@ def test_sniffing_tells_a_zotero_library_from_another_database(tmp_path: Path) -
     finally:
         zotero.execute("ROLLBACK")
         zotero.close()
+
+
+def test_read_records_picks_the_zotero_reader(tmp_path: Path) -> None:
+    from assistant.readers import detect_format, read_records
+
+    lib = library(tmp_path)
+    lib.item("ONLY0001", title="Only Paper", abstractNote=ABSTRACT)
+    lib.close()
+    backup = tmp_path / "zotero.sqlite.bak"
+    backup.write_bytes(lib.path.read_bytes())
+    assert detect_format(lib.path) == detect_format(backup) == "zotero"  # by content, not by name
+    assert [r.title for r in read_records(backup)] == ["Only Paper"]
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).executescript("CREATE TABLE t (x);")
+    with pytest.raises(InputError, match="not a Zotero library"):
+        detect_format(other)
