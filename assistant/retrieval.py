@@ -23,8 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
 from .models import Filters, Hit
 from .query import core_query
 
@@ -42,6 +40,8 @@ class Candidate:
 
 
 def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:
+    import numpy as np  # imported here so `litreview --help` (which reads RELEVANCE_MIN) stays light
+
     index = store.lexical
     scores = index.scores(query)
     if scores.size == 0 or float(scores.max()) <= 0:
@@ -123,3 +123,84 @@ def mmr(store, ranked: list[Ranked], k: int, lam: float = 0.7, pool: int = 40) -
         chosen.append(best)
         rest.remove(best)
     return chosen
+
+
+# -- the score a user sees, and the floor under search results ----------------------------------------
+# The fused score above ranks papers within one query only: both of its parts are divided by the query's
+# best, so the top hit is near 1.0 for any query, "the fall of the Roman Empire" included. What a user is
+# shown is the paper's *similarity*: the cosine similarity between the query (framing stripped) and the
+# paper's best-matching passage, the same number `ask` uses for its relevance gate (engines/evidence.py).
+#
+# Search draws the two lines `ask` draws, so a similarity means the same everywhere:
+#
+# * RELEVANCE_MIN, under which the collection is taken to hold nothing on the query: `ask` refuses, `search`
+#   shows nothing and names the nearest paper. Measured on evals/sets with all-MiniLM-L6-v2: out-of-collection
+#   questions top out at 0.338, in-collection questions start at 0.359 (a thin margin: `litreview eval`
+#   reports refusal accuracy and false refusals, so a change here is measured).
+# * ``settings.answer.weak_match`` (0.5), under which a paper is only a neighbour of the query: `ask` answers
+#   and says so, `search` marks the result "near miss".
+#
+# On 35 hand-written search queries (tests/test_cli_everyday.py), the best similarity among each query's 10
+# hits: the 20 about papers in the bundled corpus reach 0.40-0.74, so all are shown, 2 of them as near
+# misses; of the 15 about topics it does not cover, 7 are refused outright and 7 of the 8 others are marked
+# near misses ("differential privacy for training neural networks" reaches 0.51 on a federated-learning
+# paper). A floor at 0.5 would refuse 14 of the 15, but would also hide the right paper for 2 of the 20 and
+# for this README's own pavement-crack example (0.49).
+# Names and bare keywords ("YOLOv8", "LoRA") embed poorly (0.39-0.45 on their own papers) although the
+# paper uses the very word, so a paper whose text holds every word of the query is shown whatever its
+# similarity (`keyword_matches`).
+RELEVANCE_MIN = 0.345
+
+
+def similarity(hit: Hit) -> float | None:
+    """The score a user sees: the cosine similarity of the paper's best passage to the query, or ``None``
+    when none of its passages was among the nearest ``retrieval.dense_pool`` (a keyword-only hit, or
+    ``--mode lexical``), i.e. its similarity is below the pool's last one and was not measured."""
+    return hit.dense if hit.chunk_id else None
+
+
+def keyword_matches(store, query: str, hits: list[Hit]) -> set[str]:
+    """Ids of the hits whose title or abstract holds every word of ``query`` (stemmed, stopwords left out,
+    as BM25 indexes them); empty when the query has no such word."""
+    from .store.lexical import document_text, tokenize
+
+    terms = set(tokenize([core_query(query)])[0])
+    if not terms or not hits:
+        return set()
+    texts = tokenize([document_text(h.paper) for h in hits])
+    return {h.paper.paper_id for h, words in zip(hits, texts) if terms <= set(words)}
+
+
+@dataclass(frozen=True, slots=True)
+class Floored:
+    """Search results split by a floor: ``shown`` (ranked as retrieved) and ``hidden`` (below it)."""
+
+    shown: list[Hit]
+    hidden: list[Hit]
+    floor: float
+    keyword_ids: frozenset[str]  # shown because they hold every word of the query, whatever their similarity
+    near_below: float = 0.5  # a shown result under this similarity is a near miss (settings.answer.weak_match)
+
+    def near_miss(self, hit: Hit) -> bool:
+        """Shown, but only a neighbour of the query (``ask`` would say so)."""
+        value = similarity(hit)
+        return value is not None and value < self.near_below
+
+    @property
+    def nearest(self) -> Hit | None:
+        """The closest hidden result (by similarity), named when nothing is shown."""
+        return max(self.hidden, key=lambda h: similarity(h) or 0.0, default=None)
+
+
+def apply_floor(store, query: str, hits: list[Hit], floor: float | None = None) -> Floored:
+    """``hits`` whose similarity is at least ``floor``. With no ``floor`` given the default line
+    (``RELEVANCE_MIN``) is drawn, and papers holding every word of the query are kept below it too; an explicit
+    ``floor`` (``--min-score``) is the similarity alone."""
+    keywords = frozenset(keyword_matches(store, query, hits)) if floor is None else frozenset()
+    line = RELEVANCE_MIN if floor is None else floor
+    below = {h.paper.paper_id for h in hits if (similarity(h) or 0.0) < line} - keywords
+    return Floored([h for h in hits if h.paper.paper_id not in below],
+                   [h for h in hits if h.paper.paper_id in below], line,
+                   frozenset(h.paper.paper_id for h in hits
+                             if h.paper.paper_id in keywords and (similarity(h) or 0.0) < line),
+                   store.settings.answer.weak_match)

@@ -14,9 +14,11 @@ def test_search_json_finds_the_pavement_paper(home: Path) -> None:
     assert out["query"] == "lightweight detector for cracks and potholes in roads"
     top = out["results"][0]
     assert top["title"].startswith("YOLO9tr: A Lightweight Model for Pavement Damage Detection")
-    assert top["rank"] == 1 and isinstance(top["score"], float) and top["source"].endswith(".txt")
-    assert set(top) == {"rank", "paper_id", "title", "score", "year", "source"}
-    assert [r["rank"] for r in out["results"]] == list(range(1, 11))
+    assert top["rank"] == 1 and 0.345 <= top["similarity"] < 0.5 and top["source"].endswith(".txt")
+    assert top["near_miss"]  # shown, marked: the query's words are not the abstract's
+    assert set(top) == {"rank", "paper_id", "title", "similarity", "keyword_match", "near_miss", "year", "source"}
+    assert [r["rank"] for r in out["results"]] == list(range(1, len(out["results"]) + 1))
+    assert len(out["results"]) + out["hidden"] == 10
 
 
 def test_search_k_and_year_filter(home: Path) -> None:

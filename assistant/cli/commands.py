@@ -10,6 +10,7 @@ script should not parse (progress, notices) goes to stderr.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -29,6 +30,21 @@ def positive_int(text: str) -> int:
     return value
 
 
+SCORE_HELP = ("the score is the cosine similarity (0-1) between the query and the paper's best-matching passage, "
+              "the number `ask` uses to judge whether the collection answers at all")
+
+
+def min_score(text: str) -> float:
+    """An argparse type: a similarity between 0 and 1 (``--min-score 0.4``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, not {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="litreview", description="Terminal-first literature review assistant. "
                                 "Works offline on the bundled corpus; set OPENAI_API_KEY (and OPENAI_BASE_URL) "
@@ -36,11 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
+    from ..readers import FORMAT_NAMES
+
     s = sub.add_parser("ingest", help="add abstracts to the store (no PATH: the bundled corpus)")
     s.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help="daily-papers .txt, BibTeX, RIS, CSV, JSONL, CSL JSON or arXiv metadata JSONL")
-    s.add_argument("--format", choices=["listing", "bibtex", "ris", "csv", "jsonl", "arxiv", "csljson"],
-                   help="skip format detection")
+                   help="daily-papers .txt, BibTeX, RIS, CSV, JSONL, CSL JSON, arXiv metadata JSONL, OpenAlex or "
+                        "Semantic Scholar JSON, PubMed .nbib, a Zotero library (zotero.sqlite)")
+    s.add_argument("--format", choices=FORMAT_NAMES, help="skip format detection")
     s.add_argument("--encoding", help="text encoding of the files (default: detect)")
     s.add_argument("--repair", action="store_true",
                    help="re-embed papers whose vectors are missing from Chroma (e.g. after a server reset)")
@@ -54,13 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("ref", metavar="TITLE|ID")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("search", help="find papers by description")
+    from ..retrieval import RELEVANCE_MIN
+
+    s = sub.add_parser("search", help="find papers by description",
+                       description=f"Find papers by description, ranked by a mix of meaning and keyword match. "
+                                   f"Each result shows its similarity: {SCORE_HELP}. Results under "
+                                   f"{RELEVANCE_MIN} (where `ask` finds no evidence) are not shown unless the paper "
+                                   "uses every word of the query; results under [answer] weak_match (0.5) are marked "
+                                   "near misses. When none is left, the nearest paper is named and the exit status "
+                                   "is 1.")
     s.add_argument("query")
-    s.add_argument("-k", type=positive_int, default=10, help="number of results (default 10)")
-    s.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    s.add_argument("-k", type=positive_int, default=10, help="number of results looked at (default 10)")
+    s.add_argument("--min-score", type=min_score, metavar="X",
+                   help=f"show only results whose similarity is at least X (default {RELEVANCE_MIN}, and papers "
+                        "using every word of the query are shown below it; 0 shows every result)")
+    s.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid",
+                   help="hybrid (default), keywords only (BM25: no similarity is measured, so only papers using "
+                        "every word of the query pass the default floor) or meaning only")
     s.add_argument("--diverse", action="store_true", help="favour variety over near-duplicates (topic queries)")
     add_filter_args(s)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true",
+                   help="one JSON object: results with their similarity (null when not measured), how many were "
+                        "hidden, and the nearest paper when none is shown")
 
     s = sub.add_parser("ask", help="answer a question from the abstracts, citing papers by title")
     s.add_argument("question", nargs="?", help="the question; - reads it from stdin")
@@ -213,20 +246,33 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from ..retrieval import search
+    """Ranked results above the similarity floor (``retrieval.apply_floor``); exit 1 when none is left, like
+    grep finding no line: a script can tell "nothing close" from both success and an error (2-5)."""
+    from ..retrieval import apply_floor, search, similarity
 
     store = open_store()
     hits = search(store, args.query, k=args.k, filters=filters_from(args, store), mode=args.mode,
                   diverse=args.diverse)
+    floored = apply_floor(store, args.query, hits, args.min_score)
     if args.json:
-        print(json.dumps({"query": args.query, "results": [
-            {"rank": i, "paper_id": h.paper.paper_id, "title": h.paper.title, "score": round(h.score, 4),
-             "year": h.paper.year, "source": h.paper.source} for i, h in enumerate(hits, 1)]}, ensure_ascii=False))
+        def measured(hit) -> float | None:
+            value = similarity(hit)
+            return None if value is None else round(value, 4)
+
+        nearest = floored.nearest if not floored.shown else None
+        print(json.dumps({"query": args.query, "min_similarity": floored.floor, "results": [
+            {"rank": i, "paper_id": h.paper.paper_id, "title": h.paper.title, "similarity": measured(h),
+             "keyword_match": h.paper.paper_id in floored.keyword_ids, "near_miss": floored.near_miss(h),
+             "year": h.paper.year,
+             "source": h.paper.source} for i, h in enumerate(floored.shown, 1)],
+            "hidden": len(floored.hidden),
+            "nearest": None if nearest is None else {"paper_id": nearest.paper.paper_id, "title": nearest.paper.title,
+                                                     "similarity": measured(nearest)}}, ensure_ascii=False))
     else:
         from .render import print_hits
 
-        print_hits(args.query, hits, passage=lambda h: store.passage_text(h.paper, h.chunk_id) if h.chunk_id else "")
-    return 0
+        print_hits(args.query, floored, passage=lambda h: store.passage_text(h.paper, h.chunk_id) if h.chunk_id else "")
+    return 0 if floored.shown else 1
 
 
 def _question(args: argparse.Namespace) -> str:
@@ -389,9 +435,50 @@ class TerminalSafe:
         return getattr(self._stream, name)
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """One line for a command name litreview does not have (the first word that is not an option), with the
+    closest command when one is close (difflib); ``None`` when the command exists."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    commands = _subcommands(parser)
+    if word is None or word in commands:
+        return None
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"the commands are {', '.join(commands)}"
+    return f"unknown command {word!r}; {hint}"
+
+
+def unknown_option(parser: argparse.ArgumentParser, command: str | None, extra: list[str]) -> str | None:
+    """One line for the first unknown option among ``extra`` (what argparse could not place), with the closest
+    option of that command when one is close; ``None`` when ``extra`` holds no option."""
+    option = next((a.split("=", 1)[0] for a in extra if a.startswith("-") and a not in ("-", "--")), None)
+    if option is None:
+        return None
+    sub = _subcommands(parser).get(command or "")
+    known = [o for p in (parser, sub) if p is not None for a in p._actions for o in a.option_strings]
+    close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+    where = f"litreview {command}" if command else "litreview"
+    hint = f"did you mean {close[0]!r}?" if close else f"`{where} --help` lists them"
+    return f"unknown option {option!r} for {where}; {hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    wrong = unknown_command(parser, argv)
+    if wrong:
+        print(f"litreview: {wrong}", file=sys.stderr)
+        return 2
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        wrong = unknown_option(parser, args.command, extra)
+        if wrong:
+            print(f"litreview: {wrong}", file=sys.stderr)
+            return 2
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.command:
         parser.print_usage(sys.stderr)
         print("litreview: error: a command is needed (litreview --help lists them)", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from ..errors import printable
 from ..models import Answer, Hit, Paper
 from ..names import display_authors
+from ..retrieval import Floored, similarity
 from ..store.ingest import IngestReport
 
 
@@ -68,19 +70,36 @@ def print_paper(p: Paper) -> None:
     print(textwrap.fill(p.abstract, width=_width()))
 
 
-def print_hits(query: str, hits: list[Hit], passage: Callable[[Hit], str] = lambda h: "") -> None:
-    """Ranked results, each with the passage that matched (``passage(hit)``) or the abstract's start."""
-    if not hits:
-        print(f"no papers match {query!r}")
+def print_hits(query: str, floored: Floored, passage: Callable[[Hit], str] = lambda h: "") -> None:
+    """Ranked results above the floor, each with its similarity and the passage that matched
+    (``passage(hit)``) or the abstract's start; one line naming the nearest paper when none is left, and on
+    stderr how many were hidden."""
+    if not floored.shown:
+        nearest = floored.nearest
+        if nearest is None:
+            print(f"no papers match {query!r}")
+        else:
+            print(f"no paper in the collection is about {query!r}; the nearest is {nearest.paper.title!r} "
+                  f"({_similarity(nearest)}, under {floored.floor:g})")
         return
     width = _width()
-    for rank, h in enumerate(hits, 1):
+    for rank, h in enumerate(floored.shown, 1):
+        keyword = " (uses every word of the query)" if h.paper.paper_id in floored.keyword_ids else ""
+        keyword += " (near miss)" if floored.near_miss(h) else ""
         print(f"{rank:>2}. {h.paper.title}")
-        print(f"    {h.paper.year or '----'} · score {h.score:.3f} · {h.paper.source} · {h.paper.paper_id}")
+        print(f"    {h.paper.year or '----'} · {_similarity(h)}{keyword} · {h.paper.source} · {h.paper.paper_id}")
         text = passage(h)
         snippet = textwrap.shorten(text[len(h.paper.title) + 2:] if text else h.paper.abstract,
                                    width=width - 4, placeholder=" ...")
         print(f"    {snippet}")
+    if floored.hidden:
+        print(f"litreview: {len(floored.hidden)} more result(s) with a similarity under {floored.floor:g} not shown "
+              "(--min-score 0 shows them)", file=sys.stderr)
+
+
+def _similarity(hit: Hit) -> str:
+    value = similarity(hit)
+    return "similarity not measured" if value is None else f"similarity {value:.2f}"
 
 
 def print_answer(answer: Answer, already_shown: str = "") -> None:

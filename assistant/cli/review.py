@@ -20,6 +20,27 @@ from pathlib import Path
 ENGINES = ["auto", "llm", "offline"]
 
 
+EXCLUDE_HELP = "leave this paper out: id, title, unique fragment, method name or close spelling (repeatable)"
+
+
+def add_selection_args(s: argparse.ArgumentParser, what: str) -> None:
+    """``--exclude`` and ``--min-score``, the same for ``compare`` and ``draft``."""
+    from .commands import SCORE_HELP, min_score
+
+    s.add_argument("--exclude", action="append", default=[], metavar="REF", help=EXCLUDE_HELP)
+    s.add_argument("--min-score", type=min_score, metavar="X",
+                   help=f"drop {what} whose score is below X, and say how many were dropped; {SCORE_HELP} "
+                        "(`litreview search` shows it per paper)")
+
+
+def selection(args: argparse.Namespace, store) -> tuple[list[str], float | None]:
+    """``(exclude, min_score)`` for ``compare``/``draft``. Each ``--exclude`` is resolved here first, so a
+    reference that names no paper stops the command at once (one line, exit 2); the papers' ids are passed on."""
+    from ..review.select import excluded_papers
+
+    return list(excluded_papers(store, args.exclude)), args.min_score
+
+
 def add_parsers(sub) -> None:
     from .commands import positive_int
 
@@ -30,13 +51,17 @@ def add_parsers(sub) -> None:
     s.add_argument("-k", type=positive_int, default=8, help="papers to compare when found by QUERY (default 8)")
     s.add_argument("--engine", choices=ENGINES, default="auto",
                    help="auto: the LLM when one is configured, else offline extraction")
+    add_selection_args(s, "papers found by QUERY")
     s.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
-    s.add_argument("-o", "--output", type=Path, metavar="FILE.md", help="also write the comparison as Markdown")
+    s.add_argument("-o", "--output", type=Path, metavar="FILE.md|FILE.csv",
+                   help="also write the comparison: a .csv file gets the table as CSV (one row per paper), "
+                        "any other name Markdown")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
 
     s = sub.add_parser("draft", help="draft a literature review of a topic from the collection, with references")
     s.add_argument("topic", metavar="TOPIC", help="what the review is about")
     s.add_argument("-k", type=positive_int, default=30, help="papers to gather, at most 30 (default 30)")
+    add_selection_args(s, "papers")
     s.add_argument("--engine", choices=ENGINES, default="auto",
                    help="auto: the LLM when one is configured, else the extractive offline writer")
     s.add_argument("-o", "--output", type=Path, metavar="review.md", help="write the draft as Markdown")
@@ -91,18 +116,30 @@ def _refuse_early(paths: list[Path | None], force: bool) -> None:
         raise InputError(given[-1], "is given twice; use different files for the draft and the BibTeX")
 
 
+def comparison_file(result, path: Path, store) -> str:
+    """The comparison as the output file's name asks: CSV for ``.csv``, Markdown otherwise."""
+    from ..review.export import comparison_to_csv, comparison_to_markdown
+
+    if path.suffix.lower() == ".csv":
+        return comparison_to_csv(result, {row.paper_id: getattr(store.get(row.paper_id), "year", None)
+                                          for row in result.rows})
+    return comparison_to_markdown(result)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..review.compare import compare
-    from ..review.export import comparison_to_markdown, write_output
+    from ..review.export import write_output
     from .commands import open_store
     from .progress import Progress
 
     _refuse_early([args.output], args.force)
     store = open_store()
+    exclude, floor = selection(args, store)
     with Progress.for_stderr() as progress:
-        result = compare(store, args.query, args.paper, k=args.k, engine=args.engine, progress=progress)
+        result = compare(store, args.query, args.paper, k=args.k, engine=args.engine, progress=progress,
+                         exclude=exclude, min_score=floor)
     if args.output:
-        path = write_output(args.output, comparison_to_markdown(result), force=args.force)
+        path = write_output(args.output, comparison_file(result, args.output, store), force=args.force)
         print(f"litreview: wrote {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
@@ -119,8 +156,10 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
     _refuse_early([args.output, args.bib], args.force)
     store = open_store()
+    exclude, floor = selection(args, store)
     with Progress.for_stderr() as progress:
-        result = draft(store, args.topic, k=args.k, engine=args.engine, progress=progress)
+        result = draft(store, args.topic, k=args.k, engine=args.engine, progress=progress, exclude=exclude,
+                       min_score=floor)
     markdown = draft_to_markdown(result)
     if args.output:
         path = write_output(args.output, markdown, force=args.force)

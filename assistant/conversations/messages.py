@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..models import Answer, Citation, Evidence, Hit, Turn
+from ..retrieval import similarity
 
 KINDS = ("answer", "compare", "draft")
 
@@ -65,7 +66,7 @@ class Source:
 
     @classmethod
     def from_hit(cls, rank: int, hit: Hit) -> "Source":
-        return cls(rank, hit.paper.paper_id, hit.paper.title, hit.paper.year, hit.score, False)
+        return cls(rank, hit.paper.paper_id, hit.paper.title, hit.paper.year, similarity(hit) or 0.0, False)
 
 
 @dataclass(slots=True)

@@ -11,13 +11,10 @@ import re
 from collections.abc import Callable
 
 from ..models import Evidence, Hit
+from ..retrieval import RELEVANCE_MIN
 
-# Best-passage cosine similarity (question framing stripped, see query.py)
-# below which the collection is taken to hold no evidence. Measured on
-# evals/sets with all-MiniLM-L6-v2: out-of-collection questions top out at
-# 0.338, in-collection questions start at 0.359. A thin margin: `litreview eval`
-# reports refusal accuracy and false refusals so a change here is measured.
-RELEVANCE_MIN = 0.345
+# Best-passage cosine similarity (question framing stripped, see query.py) below which the collection is taken
+# to hold no evidence: the line search draws too, measured where it is defined (retrieval.RELEVANCE_MIN).
 # Above the gate but below ``settings.answer.weak_match``, the best abstract is only a neighbour of the
 # question: the answer is given, and says so.
 # A paper much weaker than the best hit is not evidence, just a neighbour.

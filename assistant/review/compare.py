@@ -22,18 +22,16 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..engines.citations import check_citations
 from ..engines.engine import EngineName, engine_for
 from ..engines.markers import cite
-from ..errors import ConfigError
 from ..models import Evidence
-from ..store.titles import resolve_titles
 from .engine import ReviewEngine, review_engine
 from .extract import extract_row
 from .models import Comparison, Row
-from .select import evidence_for_query, number
+from .select import select_papers
 from .terms import Vocabulary
 
 ProgressFn = Callable[[str, int, int], None]
@@ -44,19 +42,16 @@ TRADE_OFF_RE = re.compile(r"\b(?:while|whereas|without|at the cost|with only|tra
 
 
 def compare(store, query: str | None = None, titles: list[str] | None = None, k: int = 8,
-            engine: EngineName = "auto", progress: ProgressFn | None = None, llm=None) -> Comparison:
-    """Compare the papers matching ``query`` (top ``k``) or the papers named by ``titles``."""
+            engine: EngineName = "auto", progress: ProgressFn | None = None, llm=None, *,
+            exclude: Sequence[str] = (), min_score: float | None = None) -> Comparison:
+    """Compare the papers matching ``query`` (top ``k``) or the papers named by ``titles``, without the papers
+    ``exclude`` names and, for a query, without those whose similarity is below ``min_score``."""
     start = time.perf_counter()
     writer = review_engine(engine_for(store.settings, engine, llm), store)
     query = (query or "").strip()
-    refs = [t for t in titles or []]
-    if refs:
-        evidence = number(resolve_titles(store, refs))
-    elif query:
-        evidence = evidence_for_query(store, query, k)
-    else:
-        raise ConfigError("compare needs a QUERY or at least one --paper TITLE")
-    result = build_comparison(store, evidence, query, writer, progress=progress)
+    chosen = select_papers(store, query, list(titles or []), k, exclude=exclude, min_score=min_score)
+    result = build_comparison(store, chosen.evidence, query, writer, progress=progress)
+    result.notes[:0] = chosen.notes
     result.usage["seconds"] = round(time.perf_counter() - start, 3)
     return result
 

@@ -17,7 +17,7 @@ writes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..engines.citations import check_citations
 from ..engines.engine import EngineName, engine_for
@@ -40,7 +40,8 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
-          progress: ProgressFn | None = None, llm=None) -> Draft:
+          progress: ProgressFn | None = None, llm=None, *, exclude: Sequence[str] = (),
+          min_score: float | None = None) -> Draft:
     """Draft a review of what the collection says on ``topic`` (NotFoundError when it says nothing)."""
     topic = " ".join((topic or "").split())
     if not topic:
@@ -56,7 +57,7 @@ def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
         notes.append(f"-k {k} was capped at {MAX_PAPERS} papers")
         k = MAX_PAPERS
     report("gathering papers", 0, 1)
-    evidence, found = evidence_for_topic(store, topic, k)
+    evidence, found = evidence_for_topic(store, topic, k, exclude=exclude, min_score=min_score)
     notes += found
     report("gathering papers", 1, 1)
     themes = group_themes(store, evidence, topic)

@@ -5,6 +5,10 @@
 * A standalone comparison keeps ``[n]`` markers and lists its sources as ``[n] Title``.
 * Tables are GitHub-flavoured Markdown; ``|`` in a cell is escaped, "—" marks a cell the
   abstract does not fill.
+* :func:`comparison_to_csv` writes the same table for spreadsheets (the ``csv`` module, one row per
+  paper: n, title, year, task, approach, results, efficiency, code, citations); a list cell joins its
+  items with "; ", an empty cell stays empty, and a cell a spreadsheet could run as a formula
+  (starting with ``=``, ``+``, ``-`` or ``@``) is prefixed with an apostrophe.
 * :func:`to_bibtex` escapes ``& % $ # _ { }`` (and backslash, tilde, caret, backtick) in text fields and breaks TeX's
   ligatures (``--`` becomes ``-{}-``, ``''`` becomes ``'{}'``) so titles read back as stored; ``url`` and
   ``doi`` are verbatim fields for biblatex, so only braces are percent-encoded there.
@@ -14,9 +18,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import InputError
@@ -74,6 +81,33 @@ def comparison_to_markdown(comparison: Comparison, title: str | None = None) -> 
     if comparison.notes:
         parts += ["## Notes", "\n".join(f"- {n}" for n in comparison.notes)]
     return "\n\n".join(parts) + "\n"
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+CSV_COLUMNS = ("n", "title", "year", "task", "approach", "results", "efficiency", "code", "citations")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP's list)
+
+
+def csv_cell(value: str | list[str] | int | None) -> str:
+    """One CSV cell: lists joined with '; ', whitespace collapsed, a would-be formula defused."""
+    if value is None:
+        return ""
+    text = "; ".join(value) if isinstance(value, list) else str(value)
+    text = " ".join(text.split())
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def comparison_to_csv(comparison: Comparison, years: Mapping[str, int | None] | None = None) -> str:
+    """The comparison table as CSV, one row per paper. ``years`` maps paper ids to years (rows do not hold
+    them); ``citations`` counts the synthesis's markers that cite the row's paper."""
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", comparison.synthesis)]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in comparison.rows:
+        writer.writerow([csv_cell(x) for x in (r.n, r.title, (years or {}).get(r.paper_id), r.task, r.approach,
+                                               r.results, r.efficiency, r.code_url, cited.count(r.n))])
+    return out.getvalue()
 
 
 def _reference_line(ref: Reference) -> str:

@@ -469,7 +469,7 @@ class ChatScreen(Screen[None]):
         if not hits:
             self.say(f"No papers match *{query}*" + (" with the current filters." if self.filters.active else "."))
             return
-        await self._mount_results(f"search: {query} ({len(hits)})", ("#", "title", "year", "score"),
+        await self._mount_results(f"search: {query} ({len(hits)})", ("#", "title", "year", "similarity"),
                                   papers.hit_rows(hits), [h.paper.paper_id for h in hits], query)
         self.show_sources([Source.from_hit(i, h) for i, h in enumerate(hits, 1)], query,
                           title=f"Search: {query}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Filters, Hit, Paper
-from ..retrieval import search
+from ..retrieval import apply_floor, search, similarity
 
 SEARCH_K = 10
 TITLE_WIDTH = 64  # characters of a title in result tables (the full title is one enter away)
@@ -19,13 +19,18 @@ def clip(text: str, width: int) -> str:
 
 
 def find_papers(view: Any, query: str, filters: Filters) -> list[Hit]:
-    """The papers best matching ``query`` (in a worker holding the store lock)."""
-    return search(view, query, k=SEARCH_K, filters=filters if filters.active else None)
+    """The papers matching ``query`` above the floor ``search`` draws (in a worker holding the store lock)."""
+    hits = search(view, query, k=SEARCH_K, filters=filters if filters.active else None)
+    return apply_floor(view, query, hits).shown
 
 
 def hit_rows(hits: list[Hit]) -> list[tuple[object, ...]]:
-    return [(i, clip(h.paper.title, TITLE_WIDTH), h.paper.year or "n.d.", f"{h.score:.2f}")
-            for i, h in enumerate(hits, 1)]
+    """Rows of the results table: rank, title, year and the similarity the CLI shows."""
+    def shown(hit: Hit) -> str:
+        value = similarity(hit)
+        return "—" if value is None else f"{value:.2f}"
+
+    return [(i, clip(h.paper.title, TITLE_WIDTH), h.paper.year or "n.d.", shown(h)) for i, h in enumerate(hits, 1)]
 
 
 def paper_rows(papers: list[Paper]) -> list[tuple[object, ...]]:

@@ -24,14 +24,20 @@ def test_search_shows_a_table_and_fills_the_sources_panel(make_app) -> None:
     app = make_app()
 
     async def scenario(pilot) -> None:
+        await submit(pilot, "/search speculative decoding with a small draft model")
+        results = app.query(ResultsMessage).last()
+        table = results.query_one(DataTable)
+        assert table.row_count == 10  # every one above the floor search draws
+        assert table.ordered_columns[3].label.plain == "similarity"
+        assert all(0.345 <= float(str(table.get_row_at(i)[3])) <= 1 for i in range(10))  # the CLI's similarity
         await submit(pilot, "/search lightweight detector for cracks and potholes in roads")
         results = app.query(ResultsMessage).last()
         table = results.query_one(DataTable)
-        assert table.row_count == 10
+        assert table.row_count == 1  # the one paper about it; the nine others are under the floor
         first_title = str(table.get_row_at(0)[1])
         assert "YOLO9tr" in first_title
         labels = panel_labels(app)
-        assert len(labels) == 10 and labels[0].startswith("[1] YOLO9tr")
+        assert len(labels) == 1 and labels[0].startswith("[1] YOLO9tr")
         assert "Search:" in str(app.query_one("#sources").border_title)
         # enter on a row opens the paper, its best-matching sentence highlighted
         table.focus()
