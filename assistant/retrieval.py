@@ -21,10 +21,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .models import Filters, Hit
 from .query import core_query
+
+if TYPE_CHECKING:
+    from .store import StoreLike
 
 Mode = Literal["hybrid", "lexical", "dense"]
 CROWDED = 0.5  # share of a writer's dense pool that must be its own papers before its search is scoped
@@ -39,30 +42,29 @@ class Candidate:
     chunk_id: str = ""  # the paper's best-matching passage
 
 
-def lexical_candidates(store, query: str, pool: int) -> dict[str, Candidate]:
+def lexical_candidates(store: StoreLike, query: str, pool: int) -> dict[str, Candidate]:
     import numpy as np  # imported here so `litreview --help` (which reads RELEVANCE_MIN) stays light
 
-    index = store.lexical
-    scores = index.scores(query)
+    paper_ids, scores = store.lexical_scores(query)
     if scores.size == 0 or float(scores.max()) <= 0:
         return {}
     top = np.argsort(-scores)[:pool]
     best = float(scores[top[0]])
-    return {index.paper_ids[i]: Candidate(index.paper_ids[i], lexical=float(scores[i]) / best)
+    return {paper_ids[i]: Candidate(paper_ids[i], lexical=float(scores[i]) / best)
             for i in top if scores[i] > 0}
 
 
-def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:
+def dense_candidates(store: StoreLike, query: str, pool: int, filters: Filters | None) -> dict[str, Candidate]:
     # On a cold start, loading the embedding model and opening Chroma each take a few hundred ms:
     # do them side by side (both spend most of that time in native code).
     with ThreadPoolExecutor(max_workers=1) as side:
         vector = side.submit(store.query_vector, core_query(query))
-        index = store.vectors
-        hits = index.query(vector.result(), pool, filters=filters)
+        store.open_vectors()
+        hits = store.nearest_passages(vector.result(), pool, filters=filters)
     if store.shared_writer and hits and store.catalogue.share_known({h.paper_id for h in hits}) < CROWDED:
         # A writer on a shared server whose pool is mostly other users' papers: ask again, limited to its own
         # files (a filtered query costs Chroma 3-5x more, so only when it matters).
-        hits = index.query(vector.result(), pool, filters=filters, own_only=True)
+        hits = store.nearest_passages(vector.result(), pool, filters=filters, own_only=True)
     if not hits:
         return {}
     best, floor = hits[0].similarity, hits[-1].similarity
@@ -75,7 +77,7 @@ def dense_candidates(store, query: str, pool: int, filters: Filters | None) -> d
     return out
 
 
-def search(store, query: str, k: int = 10, filters: Filters | None = None,
+def search(store: StoreLike, query: str, k: int = 10, filters: Filters | None = None,
            mode: Mode = "hybrid", diverse: bool = False, dense_weight: float | None = None) -> list[Hit]:
     """The ``k`` best papers for ``query``, best first."""
     query = query.strip()
@@ -108,10 +110,10 @@ def search(store, query: str, k: int = 10, filters: Filters | None = None,
 Ranked = tuple[str, float, Candidate]  # (paper_id, fused score, candidate)
 
 
-def mmr(store, ranked: list[Ranked], k: int, lam: float = 0.7, pool: int = 40) -> list[Ranked]:
+def mmr(store: StoreLike, ranked: list[Ranked], k: int, lam: float = 0.7, pool: int = 40) -> list[Ranked]:
     """Maximal marginal relevance: trade a little relevance for less redundancy."""
     head = ranked[:pool]
-    vecs = store.vectors.vectors_for([pid for pid, _, _ in head])
+    vecs = store.paper_vectors([pid for pid, _, _ in head])
     chosen: list[Ranked] = []
     rest = [r for r in head if r[0] in vecs]
     top = max((r[1] for r in rest), default=1.0) or 1.0
@@ -159,7 +161,7 @@ def similarity(hit: Hit) -> float | None:
     return hit.dense if hit.chunk_id else None
 
 
-def keyword_matches(store, query: str, hits: list[Hit]) -> set[str]:
+def keyword_matches(store: StoreLike, query: str, hits: list[Hit]) -> set[str]:
     """Ids of the hits whose title or abstract holds every word of ``query`` (stemmed, stopwords left out,
     as BM25 indexes them); empty when the query has no such word."""
     from .store.lexical import document_text, tokenize
@@ -192,7 +194,7 @@ class Floored:
         return max(self.hidden, key=lambda h: similarity(h) or 0.0, default=None)
 
 
-def apply_floor(store, query: str, hits: list[Hit], floor: float | None = None) -> Floored:
+def apply_floor(store: StoreLike, query: str, hits: list[Hit], floor: float | None = None) -> Floored:
     """``hits`` whose similarity is at least ``floor``. With no ``floor`` given the default line
     (``RELEVANCE_MIN``) is drawn, and papers holding every word of the query are kept below it too; an explicit
     ``floor`` (``--min-score``) is the similarity alone."""

@@ -27,7 +27,7 @@ def diagnose() -> dict[str, object]:
         store = Store.open(settings)
         report["papers"] = len(store)
         report["embedding model"] = store.embedder_id
-        store.embedder.embed(["doctor check"])  # loads and integrity-checks the model files
+        store.embed(["doctor check"])  # loads and integrity-checks the model files
         try:
             report["vectors"] = store.vectors.count()
             store.vectors.probe()

@@ -15,11 +15,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..models import Answer, Filters, Turn
 from .citations import check_citations
 from .engine import EngineName, engine_for
 from .output import verifier_for, verify_sentences
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["NO_EVIDENCE", "EngineName", "ask"]
 
@@ -27,7 +31,7 @@ NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abs
                "to answer it, so nothing is cited.")
 
 
-def ask(store, question: str, *, engine: EngineName = "auto", k: int = 6,
+def ask(store: Store, question: str, *, engine: EngineName = "auto", k: int = 6,
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
         stop: threading.Event | None = None, llm=None,
         history: Sequence[Turn] = ()) -> Answer:

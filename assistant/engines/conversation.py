@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,6 +52,9 @@ from ..query import content_terms, has_anaphor, refers_back
 from ..retrieval import search
 from .citations import MARKER_RE
 from .evidence import RELEVANCE_MIN, _trim
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 CUE_MAX_TERMS = 5  # an anaphor in a question longer than this is taken as the question's own ("asks it to")
 SHORT_TERMS = 3  # this few content terms and no strong match of its own: elliptical ("fps on the CPU only?")
@@ -91,12 +95,12 @@ def needs_context(question: str, own_hits: list[Hit],
     return None
 
 
-def _names_something(store, terms: list[str]) -> bool:
+def _names_something(store: Store, terms: list[str]) -> bool:
     """Whether a term is used by at least one and at most ``RARE_DF`` papers (a name, not a topic)."""
     from ..store.lexical import tokenize
 
     stems = [t for toks in tokenize(terms) for t in toks] if terms else []
-    return any(1 <= df <= RARE_DF for df in store.lexical.doc_freq(stems).values())
+    return any(1 <= df <= RARE_DF for df in store.doc_freq(stems).values())
 
 
 def _is_elliptical(question: str) -> bool:
@@ -122,7 +126,7 @@ def anchor_questions(history: Sequence[Turn]) -> list[str]:
     return anchors
 
 
-def contextual_search(store, question: str, history: Sequence[Turn], k: int,
+def contextual_search(store: Store, question: str, history: Sequence[Turn], k: int,
                       filters: Filters | None = None) -> tuple[list[Hit], Reading]:
     """The ``k`` best papers for ``question`` read in the light of ``history``."""
     own = search(store, question, k=k, filters=filters)
@@ -145,9 +149,9 @@ def contextual_search(store, question: str, history: Sequence[Turn], k: int,
     return hits, Reading(True, reason, query, anchors)
 
 
-def _resemblance(store, question: str, hit: Hit) -> float:
+def _resemblance(store: Store, question: str, hit: Hit) -> float:
     """Cosine between the bare question and the paper's mean passage vector."""
-    vectors = store.vectors.vectors_for([hit.paper.paper_id])
+    vectors = store.paper_vectors([hit.paper.paper_id])
     vec = vectors.get(hit.paper.paper_id)
     if vec is None:
         return 1.0  # nothing to compare with: trust the context

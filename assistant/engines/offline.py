@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from ..roles import Role, TaggedSentence, method_names
 from ..store.lexical import tokenize
 from .markers import as_data, cite
 from .question import Kind, Reading, read_question
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 MAX_PAPERS = 3  # papers quoted for a question that is not a list
 MAX_LIST_PAPERS = 12
@@ -195,26 +199,26 @@ def _has_token(text: str, token: str) -> bool:
 _VECTORS: dict[tuple[str, str], np.ndarray] = {}
 
 
-def _embed(store, texts: list[str]) -> np.ndarray:
+def _embed(store: Store, texts: list[str]) -> np.ndarray:
     """Sentence vectors, remembered per model: the same abstracts come back question after question."""
     model = getattr(store.embedder, "model_id", type(store.embedder).__name__)
     todo = [t for t in dict.fromkeys(texts) if (model, t) not in _VECTORS]
     if todo:
         if len(_VECTORS) > 20000:
             _VECTORS.clear()
-        for text, vector in zip(todo, store.embedder.embed(todo)):
+        for text, vector in zip(todo, store.embed(todo)):
             _VECTORS[(model, text)] = vector
     return np.array([_VECTORS[(model, t)] for t in texts]) if texts else np.zeros((0, 1))
 
 
-def question_terms(store, question: str, reading: Reading) -> dict[str, float]:
+def question_terms(store: Store, question: str, reading: Reading) -> dict[str, float]:
     """The question's stemmed content words with their BM25 idf; for a negative question without the
     excluded thing (mentioning it is no answer)."""
     words = content_terms(question)
     if reading.kind is Kind.NEGATIVE:
         words = [w for w in words if w not in reading.excluded_terms and w not in reading.excluded.lower().split()]
     q_terms = set(tokenize([" ".join(words)])[0]) if words else set()
-    return store.lexical.idf(q_terms) if q_terms else {}
+    return store.idf(q_terms) if q_terms else {}
 
 
 def _focus_weights(idf: dict[str, float], evidence: list[Evidence]) -> dict[str, float]:
@@ -228,7 +232,7 @@ def _focus_weights(idf: dict[str, float], evidence: list[Evidence]) -> dict[str,
     return {t: w * (1 - TOPIC_DISCOUNT * share[t]) for t, w in idf.items()}
 
 
-def coverage(store, question: str, reading: Reading, evidence: list[Evidence]) -> dict[int, float]:
+def coverage(store: Store, question: str, reading: Reading, evidence: list[Evidence]) -> dict[int, float]:
     """Per paper, the idf-weighted share of the question's content words that its title and its own
     claims use: whether the paper does the whole of what a "which" question asks, not one part of it."""
     idf = question_terms(store, question, reading)
@@ -241,7 +245,7 @@ def coverage(store, question: str, reading: Reading, evidence: list[Evidence]) -
             for e, toks in zip(evidence, tokenize(texts))}
 
 
-def score_claims(store, question: str, reading: Reading, evidence: list[Evidence],
+def score_claims(store: Store, question: str, reading: Reading, evidence: list[Evidence],
                  focus: int | None = None) -> list[Claim]:
     """Every quotable sentence of the evidence, scored against the question (best first)."""
     tagged = store.tagged([e.paper for e in evidence])
@@ -394,7 +398,7 @@ def negative_standing(tagged: list[TaggedSentence], reading: Reading) -> str:
 
 # ---------------------------------------------------------------------------------------------- choosing
 
-def choose(store, question: str, reading: Reading, evidence: list[Evidence],
+def choose(store: Store, question: str, reading: Reading, evidence: list[Evidence],
            claims: list[Claim], focus: int | None = None) -> list[list[Claim]]:
     """The claims to quote, grouped per paper, best paper first. A paper the question names, or that a
     follow-up's "it" refers to (``focus``), answers it alone."""
@@ -468,7 +472,7 @@ def _not_reported(question: str, reading: Reading, evidence: list[Evidence], cla
     return None
 
 
-def compose_answer(store, question: str, evidence: list[Evidence],
+def compose_answer(store: Store, question: str, evidence: list[Evidence],
                    focus: int | None = None) -> Composed:
     """The offline answer: one paragraph per paper, best first, markers numbered in reading order."""
     reading = read_question(question)

@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
 from .parse import Draft, parse_draft
 from .resolve import BibEntry, Resolution, Resolver, read_bib
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 LintLabel = Literal["supported", "partial", "unsupported", "contradicted", "not_found"]
 LINT_LABELS: tuple[LintLabel, ...] = ("supported", "partial", "unsupported", "contradicted", "not_found")
@@ -152,7 +155,7 @@ def read_input(path: Path | str, bib: Path | str | None = None) -> LintInput:
     return LintInput(draft, entries, used, notes)
 
 
-def check(given: LintInput, store, verifier=None) -> LintReport:
+def check(given: LintInput, store: Store, verifier=None) -> LintReport:
     """Every cited sentence of the draft against the papers it cites in ``store``: one ``verify_many``."""
     from ..engines.output import verifier_for
 
@@ -177,7 +180,7 @@ def check(given: LintInput, store, verifier=None) -> LintReport:
     return LintReport(str(draft.path), draft.format, tuple(sentences), given.bib, given.notes)
 
 
-def lint(path: Path | str, store, bib: Path | str | None = None,
+def lint(path: Path | str, store: Store, bib: Path | str | None = None,
          verifier=None) -> LintReport:
     """Check every cited sentence of the draft at ``path`` against the papers it cites in ``store``."""
     return check(read_input(path, bib), store, verifier)

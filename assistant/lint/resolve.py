@@ -17,10 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..models import Paper
 from ..textnorm import clean_identifier, clean_text, paper_id_for, title_key
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 ResolvedBy = str  # "doi" | "arxiv" | "title" | "" (not found)
 MAX_TITLE_WORDS = 40  # the longest run of an entry's words tried as a title
@@ -117,7 +121,7 @@ def arxiv_of(fields: dict[str, str]) -> str | None:
 class Resolver:
     """Finds stored papers for a draft's citations; one per lint run (it caches the identifier index)."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._ids: dict[str, Paper] | None = None
 

@@ -27,13 +27,16 @@ A contradicted sentence is never presented as supported. Every decision is recor
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..engines.offline import short_name
 from ..models import Evidence
 from ..textnorm import split_sentences
 from ..verify import Verifier
 from .models import Audit, AuditRecord, Status
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 MEASURE = ("each (sentence, cited paper) pair is checked by the claim verifier ({calibration} signals: term "
            "coverage of the cited abstract's best-matching sentence and of the whole abstract, figures, "
@@ -75,7 +78,7 @@ class Auditor:
     One verifier per draft (it caches each paper's analysis); with ``embedder`` the verifier's
     embedding calibration is used (sentence cosines), without it the lexical one."""
 
-    def __init__(self, store, evidence: list[Evidence], embedder=None) -> None:
+    def __init__(self, store: Store, evidence: list[Evidence], embedder=None) -> None:
         self.store = store
         self.by_n = {e.n: e for e in evidence}
         self.verifier = Verifier(embedder)

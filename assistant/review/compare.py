@@ -23,6 +23,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..engines.citations import check_citations
 from ..engines.engine import EngineName, engine_for
@@ -34,6 +35,9 @@ from .models import Comparison, Row
 from .select import select_papers
 from .terms import Vocabulary
 
+if TYPE_CHECKING:
+    from ..store import Store
+
 ProgressFn = Callable[[str, int, int], None]
 MAX_SHARED_TERMS = 4
 SUPPORTED = ("supported", "partial")
@@ -41,7 +45,7 @@ TRADE_OFF_RE = re.compile(r"\b(?:while|whereas|without|at the cost|with only|tra
                           r"over|outperform\w*|surpass\w*|maintain\w*|preserv\w*)\b", re.I)
 
 
-def compare(store, query: str | None = None, titles: list[str] | None = None, k: int = 8,
+def compare(store: Store, query: str | None = None, titles: list[str] | None = None, k: int = 8,
             engine: EngineName = "auto", progress: ProgressFn | None = None, llm=None, *,
             exclude: Sequence[str] = (), min_score: float | None = None) -> Comparison:
     """Compare the papers matching ``query`` (top ``k``) or the papers named by ``titles``, without the papers
@@ -56,7 +60,7 @@ def compare(store, query: str | None = None, titles: list[str] | None = None, k:
     return result
 
 
-def build_comparison(store, evidence: list[Evidence], query: str, writer: ReviewEngine, *,
+def build_comparison(store: Store, evidence: list[Evidence], query: str, writer: ReviewEngine, *,
                      progress: ProgressFn | None = None, synthesize: bool = True) -> Comparison:
     """Rows (and, with ``synthesize``, a synthesis) for already-numbered evidence, written by ``writer``."""
     report = progress or (lambda stage, done, total: None)
@@ -83,7 +87,7 @@ def _markers(ns: list[int]) -> str:
     return "".join(f"[{n}]" for n in ns)
 
 
-def shared_terms(store, evidence: list[Evidence]) -> tuple[list[str], list[int], Vocabulary]:
+def shared_terms(store: Store, evidence: list[Evidence]) -> tuple[list[str], list[int], Vocabulary]:
     """Up to four distinctive terms that most abstracts use, and the papers that use all of them."""
     vocab = Vocabulary()
     used = {e.n: set(vocab.count(f"{e.paper.title}. {e.paper.abstract}")) for e in evidence}
@@ -91,7 +95,7 @@ def shared_terms(store, evidence: list[Evidence]) -> tuple[list[str], list[int],
     for keys in used.values():
         df.update(keys)
     need = max(2, math.ceil(len(evidence) / 2))
-    idf = store.lexical.idf({part for t in df for part in t.split()})
+    idf = store.idf({part for t in df for part in t.split()})
 
     def weight(term: str) -> float:
         return df[term] * sum(idf.get(p, 0.0) for p in term.split()) * (1.3 if " " in term else 1.0)
@@ -142,7 +146,7 @@ def headline(row: Row) -> str:
     return next((r for r in row.results if TRADE_OFF_RE.search(r)), row.results[0] if row.results else "")
 
 
-def offline_synthesis(store, query: str, rows: list[Row], evidence: list[Evidence]) -> str:
+def offline_synthesis(store: Store, query: str, rows: list[Row], evidence: list[Evidence]) -> str:
     """Shared theme, then each paper's approach and its headline result and efficiency figure, every
     sentence a cell cited to its row and kept only when the verifier finds the abstract supports it."""
     if not evidence:

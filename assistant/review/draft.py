@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..engines.citations import check_citations
 from ..engines.engine import EngineName, engine_for
@@ -31,6 +32,9 @@ from .select import evidence_for_topic
 from .themes import group_themes
 from .writer import CONCLUSION, GAPS, INTRO, OfflineWriter
 
+if TYPE_CHECKING:
+    from ..store import Store
+
 ProgressFn = Callable[[str, int, int], None]
 MAX_PAPERS = 30
 
@@ -39,7 +43,7 @@ def _noop(stage: str, done: int, total: int) -> None:
     return None
 
 
-def draft(store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
+def draft(store: Store, topic: str, k: int = MAX_PAPERS, engine: EngineName = "auto",
           progress: ProgressFn | None = None, llm=None, *, exclude: Sequence[str] = (),
           min_score: float | None = None) -> Draft:
     """Draft a review of what the collection says on ``topic`` (NotFoundError when it says nothing)."""

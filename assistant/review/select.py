@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ..engines.evidence import build_evidence
 from ..errors import ConfigError, NotFoundError
@@ -25,6 +26,9 @@ from ..models import Evidence, Hit, Paper
 from ..retrieval import search
 from ..store.titles import resolve_title, resolve_titles
 from .topicality import judge
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 @dataclass(slots=True)
@@ -35,7 +39,7 @@ class Selection:
     notes: list[str] = field(default_factory=list)
 
 
-def excluded_papers(store, refs: Iterable[str]) -> dict[str, Paper]:
+def excluded_papers(store: Store, refs: Iterable[str]) -> dict[str, Paper]:
     """Each ``--exclude`` reference resolved to its paper (by id); ConfigError naming a reference that
     matches no paper or several."""
     out: dict[str, Paper] = {}
@@ -73,7 +77,7 @@ def _nothing_left(query: str, min_score: float, scores: list[float]) -> NotFound
                          f"{min_score:g} (the closest: {max(scores):.2f}); lower --min-score")
 
 
-def select_for_query(store, query: str, k: int, diverse: bool = False, *, exclude: Iterable[str] = (),
+def select_for_query(store: Store, query: str, k: int, diverse: bool = False, *, exclude: Iterable[str] = (),
                      min_score: float | None = None) -> Selection:
     """The ``k`` most relevant papers for ``query`` not excluded, numbered from 1, then those below
     ``min_score`` dropped (said in a note); NotFoundError when none passes the gate or the score."""
@@ -97,7 +101,7 @@ def select_for_query(store, query: str, k: int, diverse: bool = False, *, exclud
     return Selection(evidence, notes)
 
 
-def select_named(store, titles: list[str], *, exclude: Iterable[str] = (),
+def select_named(store: Store, titles: list[str], *, exclude: Iterable[str] = (),
                  min_score: float | None = None) -> Selection:
     """The papers ``titles`` name, in order, minus the excluded ones, numbered from 1."""
     if min_score is not None:
@@ -112,7 +116,7 @@ def select_named(store, titles: list[str], *, exclude: Iterable[str] = (),
     return Selection(number(kept), _left_out_note([p for p in named if p.paper_id in excluded]))
 
 
-def select_papers(store, query: str | None, titles: list[str] | None, k: int, *, exclude: Iterable[str] = (),
+def select_papers(store: Store, query: str | None, titles: list[str] | None, k: int, *, exclude: Iterable[str] = (),
                   min_score: float | None = None) -> Selection:
     """What ``compare`` covers: the papers named by ``titles`` if any, else the papers found by ``query``."""
     query = (query or "").strip()
@@ -123,7 +127,7 @@ def select_papers(store, query: str | None, titles: list[str] | None, k: int, *,
     raise ConfigError("compare needs a QUERY or at least one --paper TITLE")
 
 
-def evidence_for_query(store, query: str, k: int, diverse: bool = False) -> list[Evidence]:
+def evidence_for_query(store: Store, query: str, k: int, diverse: bool = False) -> list[Evidence]:
     """The relevant papers for ``query``, numbered from 1; NotFoundError when none passes the gate."""
     return select_for_query(store, query, k, diverse).evidence
 
@@ -132,7 +136,7 @@ TOPIC_POOL = 40  # retrieved papers judged for a draft (the review keeps those o
 FALLBACK = 3  # papers reviewed when none is fully on the topic: the closest ones, said so in a note
 
 
-def evidence_for_topic(store, topic: str, limit: int, *, exclude: Iterable[str] = (),
+def evidence_for_topic(store: Store, topic: str, limit: int, *, exclude: Iterable[str] = (),
                        min_score: float | None = None) -> tuple[list[Evidence], list[str]]:
     """The papers whose own work is on ``topic`` (:mod:`.topicality`), not excluded and with a similarity of
     at least ``min_score``, at most ``limit``, numbered from 1, and notes for the reader; NotFoundError when

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from ..models import Evidence
 from ..roles import Role, TaggedSentence, method_names
 from .models import Theme
 from .terms import STOP, stem
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 SEED = 20240601
 RESTARTS = 8
@@ -115,12 +119,12 @@ def cluster(x: np.ndarray) -> np.ndarray:
     return _fold_singletons(x, best)
 
 
-def group_themes(store, evidence: list[Evidence], topic: str = "") -> list[Theme]:
+def group_themes(store: Store, evidence: list[Evidence], topic: str = "") -> list[Theme]:
     """The evidence papers grouped into themes named by method keyphrase, biggest (then most relevant) first."""
     ids = [e.paper.paper_id for e in evidence]
     if not ids:
         return []
-    vectors = store.vectors.vectors_for(ids)
+    vectors = store.paper_vectors(ids)
     dim = len(next(iter(vectors.values()))) if vectors else 1
     x = np.array([vectors.get(pid, np.zeros(dim)) for pid in ids], dtype=np.float32)
     labels = cluster(x)

@@ -30,10 +30,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..models import Hit
 from ..roles import Role, TaggedSentence
 from .terms import STOP, stem
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 RELATIVE_FLOOR = 0.5  # share of the top hits' mean retrieval score a paper needs
 COVERAGE_MIN = 0.6  # idf-weighted share of the topic's facets a paper's own account must cover
@@ -222,14 +226,14 @@ class Judged:
         return self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
 
 
-def judge(store, topic: str, hits: list[Hit]) -> list[Judged]:
+def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
     """Every hit judged against the topic, in the order given."""
     if not hits:
         return []
     tagged = store.tagged([h.paper for h in hits])
     defined = definitions(h.paper.abstract for h in hits)
     stems = {s for f in facets(topic) for s in f.stems}
-    idf = store.lexical.idf(stems) if stems else {}
+    idf = store.idf(stems) if stems else {}
     topic_facets = facets(topic, idf)
     top = sorted((h.score for h in hits), reverse=True)[:3]
     best = sum(top) / len(top) or 1.0

@@ -24,6 +24,7 @@ No abstract sentence is quoted twice in one draft.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..engines.markers import as_data, cite
 from ..engines.offline import short_name
@@ -33,6 +34,9 @@ from .extract import quotable
 from .models import Theme
 from .terms import terms
 from .themes import phrase_key, phrase_runs
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 INTRO, GAPS, CONCLUSION = "Introduction", "Open Problems and Gaps", "Conclusion"
 MAX_GAPS = 6
@@ -86,7 +90,7 @@ def figure_clause(sentence: str) -> str | None:
 
 
 class OfflineWriter:
-    def __init__(self, store, topic: str, evidence: list[Evidence], themes: list[Theme]) -> None:
+    def __init__(self, store: Store, topic: str, evidence: list[Evidence], themes: list[Theme]) -> None:
         self.topic = topic
         self.evidence = evidence
         self.themes = themes
@@ -96,7 +100,7 @@ class OfflineWriter:
         self.tagged: dict[str, list[TaggedSentence]] = store.tagged([e.paper for e in evidence])
         self.topic_keys = {k for k, _ in terms(topic, bigrams=False)}
         self.theme_keys = [{k for term in t.terms for k, _ in terms(term, bigrams=False)} for t in themes]
-        self.idf = store.lexical.idf(self.topic_keys.union(*self.theme_keys))
+        self.idf = store.idf(self.topic_keys.union(*self.theme_keys))
 
     # -- facts ---------------------------------------------------------------------------------
     def own(self, item: Evidence, roles: tuple[Role, ...]) -> list[TaggedSentence]:

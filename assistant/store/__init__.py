@@ -12,17 +12,18 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..errors import StoreError
-from ..models import Paper
+from ..models import Filters, Paper
 from ..settings import Settings
 from .catalogue import Catalogue
 
 if TYPE_CHECKING:
     from ..roles import TaggedSentence
+    from .vectors import ChunkHit
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 
@@ -42,6 +43,41 @@ def _writable_copy(path: Path) -> Path:
 def bundled_corpus() -> list[Path]:
     """The seed listings shipped inside the package."""
     return sorted(BUNDLED_DIR.glob("*.txt"))
+
+
+class PaperLookup(Protocol):
+    """The catalogue reads retrieval makes (a view may hide some papers behind them)."""
+
+    def get_many(self, paper_ids: Iterable[str]) -> dict[str, Paper]: ...
+
+    def share_known(self, paper_ids: set[str]) -> float: ...
+
+
+class StoreLike(Protocol):
+    """What retrieval asks of a store: a :class:`Store`, or a front end's view of one that forwards to it (the
+    chat's view carries its own settings and, when papers are left out, a catalogue that hides them)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def catalogue(self) -> PaperLookup: ...
+
+    @property
+    def shared_writer(self) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+    def query_vector(self, text: str) -> np.ndarray: ...
+
+    def lexical_scores(self, query: str) -> tuple[list[str], np.ndarray]: ...
+
+    def open_vectors(self) -> None: ...
+
+    def nearest_passages(self, vector: np.ndarray, n: int, filters: Filters | None = None,
+                         own_only: bool = False) -> list[ChunkHit]: ...
+
+    def paper_vectors(self, paper_ids: list[str]) -> dict[str, np.ndarray]: ...
 
 
 class Store:
@@ -93,6 +129,47 @@ class Store:
     def forget_queries(self) -> None:
         """Drop remembered query vectors (so a timing includes the embedding again)."""
         self.__dict__.pop("_query_vectors", None)
+
+    # -- what retrieval, the engines and the review ask of the parts ---------------------------
+    # The rest of litreview calls these rather than ``lexical`` or ``vectors`` themselves, so the parts can
+    # change behind them (``tests/test_store_seam.py`` checks it); ``embedder`` is only handed on whole, to a
+    # verifier that embeds sentences itself.
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings of ``texts`` by the store's embedding model, one row per text (the shipped
+        vectors and recently embedded texts are not embedded again)."""
+        return self.embedder.embed(texts)
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of each stemmed term over the stored papers (a term no paper uses
+        counts as rare)."""
+        return self.lexical.idf(terms)
+
+    def doc_freq(self, stems: Iterable[str]) -> dict[str, int]:
+        """How many stored papers use each stemmed term (0 for a term none uses)."""
+        return self.lexical.doc_freq(stems)
+
+    def lexical_scores(self, query: str) -> tuple[list[str], np.ndarray]:
+        """The BM25 score of every stored paper for ``query`` (title counted twice, plus abstract), with the
+        paper ids in the same order; both empty for an empty store."""
+        index = self.lexical
+        return index.paper_ids, index.scores(query)
+
+    def open_vectors(self) -> None:
+        """Open the vector index now rather than on first use: a caller can overlap opening Chroma, which
+        takes a few hundred milliseconds cold, with other work such as embedding the query."""
+        _ = self.vectors  # the cached property opens it
+
+    def nearest_passages(self, vector: np.ndarray, n: int, filters: Filters | None = None,
+                         own_only: bool = False) -> list[ChunkHit]:
+        """The ``n`` passages nearest to ``vector``, best first, within the year range of ``filters`` (the
+        other filters apply to papers, in retrieval) and, with ``own_only``, among this writer's passages on
+        a shared server. Fewer than ``n`` when the store holds fewer."""
+        return self.vectors.query(vector, n, filters=filters, own_only=own_only)
+
+    def paper_vectors(self, paper_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each paper's mean passage vector (unit length), for diversity and clustering; a paper without
+        vectors is left out."""
+        return self.vectors.vectors_for(paper_ids)
 
     @property
     def embedder_id(self) -> str:
