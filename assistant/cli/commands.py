@@ -14,6 +14,12 @@ import difflib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..models import Filters
+    from ..settings import Settings
+    from ..store import Store
 
 from ..errors import LitreviewError, NotFoundError
 from .lint import add_lint_arguments, cmd_lint
@@ -142,7 +148,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", help="only papers in this arXiv category, e.g. cs.CV")
 
 
-def filters_from(args: argparse.Namespace, store=None):
+def filters_from(args: argparse.Namespace, store: Store | None = None) -> Filters:
     """The command's filters (one grammar with chat's /filter: ``Filters.parse``). With a store, says on
     stderr how many papers they keep and how many lack the field, and refuses filters that keep none."""
     from ..errors import ConfigError
@@ -164,7 +170,7 @@ def filters_from(args: argparse.Namespace, store=None):
     return filters
 
 
-def open_store(ensure: bool = True, settings=None):
+def open_store(ensure: bool = True, settings: Settings | None = None) -> Store:
     """The store, made ready for a command (``store/prepare.py``): what that did is said on stderr."""
     from ..store import Store
     from ..store.prepare import prepare, will_seed

@@ -16,6 +16,11 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..review.models import Comparison
+    from ..store import Store
 
 ENGINES = ["auto", "llm", "offline"]
 
@@ -33,7 +38,7 @@ def add_selection_args(s: argparse.ArgumentParser, what: str) -> None:
                         "(`litreview search` shows it per paper)")
 
 
-def selection(args: argparse.Namespace, store) -> tuple[list[str], float | None]:
+def selection(args: argparse.Namespace, store: Store) -> tuple[list[str], float | None]:
     """``(exclude, min_score)`` for ``compare``/``draft``. Each ``--exclude`` is resolved here first, so a
     reference that names no paper stops the command at once (one line, exit 2); the papers' ids are passed on."""
     from ..review.select import excluded_papers
@@ -116,7 +121,7 @@ def _refuse_early(paths: list[Path | None], force: bool) -> None:
         raise InputError(given[-1], "is given twice; use different files for the draft and the BibTeX")
 
 
-def comparison_file(result, path: Path, store) -> str:
+def comparison_file(result: Comparison, path: Path, store: Store) -> str:
     """The comparison as the output file's name asks: CSV for ``.csv``, Markdown otherwise."""
     from ..review.export import comparison_to_csv, comparison_to_markdown
 
