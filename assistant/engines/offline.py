@@ -48,7 +48,6 @@ SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this s
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
 WITHOUT_BONUS = 0.2
-TOPIC_DISCOUNT = 0.5  # weight lost by a question term that every evidence abstract uses
 RANK_PRIOR = 0.1  # bonus for the first-retrieved paper, falling to 0 for the last (questions that are not lists)
 FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times|-?fold|fps|tokens|ms\b|s\b|GB|MB|B\b|M\b|K\b|AP\b)"
                        r"|\d+\.\d+|\b\d{2,}\b")
@@ -221,17 +220,6 @@ def question_terms(store: Store, question: str, reading: Reading) -> dict[str, f
     return store.idf(q_terms) if q_terms else {}
 
 
-def _focus_weights(idf: dict[str, float], evidence: list[Evidence]) -> dict[str, float]:
-    """The question's term weights with the shared topic played down: a term that nearly every evidence
-    abstract uses ("gaussian", "splat" in a question about 3D Gaussian splatting) tells none of their
-    sentences apart, while the terms few of them use ("memory", "footprint") say what is asked."""
-    if len(evidence) < 3 or not idf:
-        return idf
-    texts = tokenize([f"{e.paper.title} {e.paper.abstract}" for e in evidence])
-    share = {t: sum(t in set(toks) for toks in texts) / len(texts) for t in idf}
-    return {t: w * (1 - TOPIC_DISCOUNT * share[t]) for t, w in idf.items()}
-
-
 def coverage(store: Store, question: str, reading: Reading, evidence: list[Evidence]) -> dict[int, float]:
     """Per paper, the idf-weighted share of the question's content words that its title and its own
     claims use: whether the paper does the whole of what a "which" question asks, not one part of it."""
@@ -256,7 +244,7 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
     by_n = {e.n: e for e in evidence}
     # The question's content words, without the excluded thing of a negative question (mentioning it is
     # no answer) and with each paper's own name counted as present in all of that paper's sentences.
-    idf = _focus_weights(question_terms(store, question, reading), evidence)
+    idf = question_terms(store, question, reading)
     q_terms, total = set(idf), sum(idf.values()) or 1.0
     name_terms = {e.n: set(tokenize([" ".join(_names(e))])[0]) if _names(e) else set() for e in evidence}
     tokens = tokenize([c.text for c in claims])

@@ -48,7 +48,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 BAD = [
     Bad("missing.ris", None, "no such file"),
     Bad("folder.bib", b"<dir>", "is a directory"),
-    Bad("pipe.jsonl", b"<fifo>", "file is empty"),
+    Bad("pipe.jsonl", b"<fifo>", "is not a regular file"),
     Bad("zero.bib", b"", "file is empty"),
     Bad("zero.csv", b"", "file is empty"),
     Bad("image.ris", PNG, "binary file"),
