@@ -360,8 +360,19 @@ class _TeX:
         return "\\" + c, i + 2  # \( \) \5 ...: kept as written
 
 
+# Math written with LaTeX's own delimiters, ``\( … \)`` and ``\[ … \]``: read like ``$ … $``.
+_PAREN_MATH_RE = re.compile(rf"\\\((.{{1,{_INLINE_MATH_MAX}}}?)\\\)|\\\[(.{{1,{_INLINE_MATH_MAX}}}?)\\\]", re.S)
+# What is left of a macro whose backslash a web page already dropped: "6.7times faster" (``6.7\times``),
+# "ARTcdotV" (``ART\cdot V``). Only where no word can be meant: a number glued to "times", and "cdot" glued
+# between a letter or digit and a capital or digit.
+_BARE_TIMES_RE = re.compile(r"(?<=\d)times\b")
+_BARE_CDOT_RE = re.compile(r"(?<=[A-Za-z0-9])cdot(?=[A-Z0-9])")
+
+
 def delatex(text: str, bibtex: bool = False) -> str:
     """Turn TeX into plain Unicode text; ``bibtex`` adds TeX's text ligatures (dashes, ties, quotes)."""
+    text = _PAREN_MATH_RE.sub(lambda m: f"${m.group(1) or m.group(2)}$", text)
+    text = _BARE_CDOT_RE.sub("·", _BARE_TIMES_RE.sub("×", text))
     if not _SPECIAL["bibtex" if bibtex else "tex"].search(text):
         return text
     return _TeX(text, bibtex).decode()

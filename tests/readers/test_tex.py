@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import examples
 
+from assistant.models import Paper
 from assistant.textnorm import MARKUPS, clean_text, title_key
 
 
@@ -111,3 +113,26 @@ def test_property_clean_text_is_a_fixed_point_of_plain_clean_up(text: str, marku
     """What any reader stores is clean plain text: cleaning it again changes nothing."""
     once = clean_text(text, markup)
     assert clean_text(once) == once
+
+
+@pytest.mark.parametrize("raw, decoded", [
+    ("an average 6.7times speedup over FLAT", "an average 6.7× speedup over FLAT"),  # a page that lost "\times"
+    ("up to 2.4-2.9times faster", "up to 2.4-2.9× faster"),
+    ("the ARTcdotV model", "the ART·V model"),  # "ART\cdot V"
+    ("runs in \\( O(n^2) \\) time", "runs in O(n^2) time"),
+    ("costs \\[ x+y \\] here", "costs x+y here"),
+    ("sometimes it works 10 times out of 12", "sometimes it works 10 times out of 12"),  # words stay words
+    ("anecdotes about Ecdot", "anecdotes about Ecdot"),
+])
+def test_latex_leftovers_in_tex_text_are_decoded_and_words_are_not(raw: str, decoded: str) -> None:
+    assert clean_text(raw, "tex") == decoded == clean_text(raw, "bibtex")
+    assert clean_text(raw) == raw  # CSV, JSONL and RIS text is kept as typed
+
+
+def test_the_bundled_listing_shows_times_as_a_sign() -> None:
+    from assistant.readers import read_records
+    from assistant.store import bundled_corpus
+
+    abstracts = [r.abstract for path in bundled_corpus() for r in read_records(path) if isinstance(r, Paper)]
+    assert any("FuseMax achieves an average 6.7× speedup" in a for a in abstracts)
+    assert not any(re.search(r"\dtimes\b|[A-Za-z0-9]cdot[A-Z0-9]", a) for a in abstracts)

@@ -186,13 +186,13 @@ def test_audit_tells_a_claim_from_its_negation(seeded_store) -> None:
 def test_audit_checks_each_citation_against_its_own_clause(seeded_store) -> None:
     evidence = number([resolve_title(seeded_store, "PowerInfer-2"), resolve_title(seeded_store, "ZipCache")])
     text = ("Their own results report: PowerInfer-2, achieving up to a 29.2x speed increase compared with "
-            "state-of-the-art frameworks [1]; ZipCache is capable of compressing the KV cache by 4.98times [2].")
+            "state-of-the-art frameworks [1]; ZipCache is capable of compressing the KV cache by 4.98× [2].")
     auditor = Auditor(seeded_store, evidence)
     assert auditor.check(text, "Test", "remove") == text
     assert [r.label for r in auditor.audit.records] == ["supported", "supported"]
     assert "ZipCache" not in auditor.audit.records[0].sentence and "29.2x" not in auditor.audit.records[1].sentence
 
-    wrong = text.replace("4.98times", "9.5times")
+    wrong = text.replace("4.98×", "9.5×")
     auditor = Auditor(seeded_store, evidence)
     kept = auditor.check(wrong, "Test", "remove")
     assert "[2]" not in kept and "[1]" in kept and auditor.audit.records[1].label == "contradicted"
