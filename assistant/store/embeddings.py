@@ -63,8 +63,13 @@ class MiniLMEmbedder:
     model_id = MINILM_ID
     dim = 384
     window = 256
-    batch_size = 8  # rows per batch of full-window passages: measured best on 2 cores (bench/)
+    batch_size = 8  # rows per batch of short texts' worth of tokens: measured best on 2 cores (bench/)
     batch_tokens = batch_size * window  # shorter texts (claims, abstract sentences) go more rows to a batch
+    # rows x width^2 per batch: the attention scores (12 heads x rows x width^2 floats, several alive at once)
+    # grow with the square of the width, so full-window passages go 4 to a batch. At 8 full windows onnxruntime
+    # held 280 MB of activations, at 4 140 MB, for the same CPU time; short texts are not affected.
+    attention_cells = 4 * window * window
+    encode_chunk = 256  # texts tokenised at a time; only their token ids are kept
 
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads
@@ -89,6 +94,9 @@ class MiniLMEmbedder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         opts.intra_op_num_threads = self._threads or 2
         opts.log_severity_level = 3
+        # Memory patterns pre-plan one arena block per input shape; every batch here has its own (rows, width),
+        # so they only kept about 60 MB more resident at full windows, at no measurable speed gain (bench/memory.py).
+        opts.enable_mem_pattern = False
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def count_tokens(self, text: str) -> int:
@@ -98,32 +106,45 @@ class MiniLMEmbedder:
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
 
     def _batches(self, lengths: list[int], order: np.ndarray) -> list[np.ndarray]:
-        """``order`` (sorted by length) cut into batches of at most ``batch_tokens`` padded tokens."""
+        """``order`` (sorted by length) cut into batches of at most ``batch_tokens`` padded tokens and
+        ``attention_cells`` rows x width^2."""
         batches, start = [], 0
         while start < len(order):
             end = start + 1
-            while end < len(order) and (end - start + 1) * lengths[end] <= self.batch_tokens:
+            while end < len(order) and (end - start + 1) * lengths[end] <= self.batch_tokens \
+                    and (end - start + 1) * lengths[end] ** 2 <= self.attention_cells:
                 end += 1
             batches.append(order[start:end])
             start = end
         return batches
 
+    def _token_ids(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's token ids (with [CLS]/[SEP], cut to the window), tokenised ``encode_chunk`` texts at a
+        time: a tokenizer ``Encoding`` also holds every token's string, offsets and masks (about 30 KB for a
+        full-window passage, more for a text cut to the window), so a batch's thousands of passages are never
+        all held at once (2,400 passages: 69 MB of encodings, 11 MB this way)."""
+        ids: list[np.ndarray] = []
+        for start in range(0, len(texts), self.encode_chunk):
+            ids.extend(np.asarray(e.ids, np.int32)
+                       for e in self._tokenizer.encode_batch(texts[start:start + self.encode_chunk]))
+        return ids
+
     def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Unit-length embeddings. All texts are sorted by length first, so each batch pads little."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        tokens = self._token_ids(list(texts))
+        lengths = [len(t) for t in tokens]
+        order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
         done = 0
-        for idx in self._batches([len(encodings[i].ids) for i in order], order):
-            width = max(len(encodings[i].ids) for i in idx)
+        for idx in self._batches([lengths[i] for i in order], order):
+            width = max(lengths[i] for i in idx)
             ids = np.zeros((len(idx), width), np.int64)
             mask = np.zeros_like(ids)
             for row, i in enumerate(idx):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+                ids[row, :lengths[i]] = tokens[i]
+                mask[row, :lengths[i]] = 1
             try:
                 hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
                                                   "token_type_ids": np.zeros_like(ids)})[0]

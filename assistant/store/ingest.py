@@ -26,6 +26,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from ..models import Paper, Skip
 from ..readers import read_records
 from ..textnorm import paper_id_for
 from .passages import passages
-from .vector_cache import VectorCache
+from .vector_cache import CachedEmbedder, VectorCache
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SKIP_DETAILS = 200  # skips an IngestReport keeps in full; the rest are only counted (a junk file has millions)
@@ -250,7 +251,7 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
     vectors another writer of a shared server stored for the same text, the shipped cache, the model."""
     embedder = store.embedder
     index = store.vectors
-    cache = VectorCache(embedder.model_id) if use_cache else None
+    cache = _shipped(embedder) if use_cache else None
     ids: list[str] = []
     keys: list[tuple[str, str, int]] = []
     texts: list[str] = []
@@ -284,11 +285,20 @@ def embed_passages(to_write, store, report: IngestReport, progress: Progress | N
         # without the cache, the model itself computes every vector (the store's embedder would answer shipped
         # texts from the cache)
         model = embedder if use_cache else getattr(embedder, "model", embedder)
-        embedded = model.embed([texts[i] for i in missing], progress=report_progress)
+        # passages are kept in Chroma: the embedder's memory of recent texts is for questions and sentences
+        with model.remembering_nothing() if isinstance(model, CachedEmbedder) else nullcontext():
+            embedded = model.embed([texts[i] for i in missing], progress=report_progress)
         fresh = dict(zip(missing, embedded))
     full = [row if row is not None else fresh[i] for i, row in enumerate(rows)]
     vectors = np.vstack(full).astype(np.float32) if full else np.zeros((0, embedder.dim), np.float32)
     return ids, vectors, metas
+
+
+def _shipped(embedder) -> VectorCache:
+    """The vectors shipped for the bundled corpus: the store's embedder loaded them once for the process."""
+    if isinstance(embedder, CachedEmbedder):
+        return embedder.seed
+    return VectorCache(embedder.model_id)
 
 
 BATCH = 1000

@@ -16,7 +16,8 @@ recent texts in front of the model, so a sentence is embedded once per process.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,18 @@ class CachedEmbedder:
         self.model = model
         self._seed: VectorCache | None = None
         self._memory: dict[str, np.ndarray] = {}
+        self._remember = True
+
+    @contextmanager
+    def remembering_nothing(self) -> Iterator[None]:
+        """Texts embedded inside this block are not added to the memory of recent texts: ingest's passages are
+        embedded once and kept in Chroma, and remembering a large ingest's would hold up to ``MEMORY`` of them
+        (about 60 MB of long abstracts' passages) for nothing."""
+        before, self._remember = self._remember, False
+        try:
+            yield
+        finally:
+            self._remember = before
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)
@@ -89,9 +102,10 @@ class CachedEmbedder:
         fresh: dict[str, np.ndarray] = {}
         if missing:
             fresh = dict(zip(missing, self.model.embed(missing, progress=progress)))
-            if len(self._memory) + len(fresh) > self.MEMORY:
-                self._memory.clear()
-            self._memory.update(fresh)
+            if self._remember:
+                if len(self._memory) + len(fresh) > self.MEMORY:
+                    self._memory.clear()
+                self._memory.update(fresh)
         full = [row if row is not None else fresh[t] for t, row in zip(texts, rows)]
         dim = getattr(self.model, "dim", 0)
         return np.vstack(full).astype(np.float32) if full else np.zeros((0, dim), np.float32)

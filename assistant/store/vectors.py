@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import StoreError
 from ..models import Filters
 
-ADD_BATCH = 2000
+ADD_BATCH = 500  # vectors per upsert: Chroma copies a call's vectors and metadata (2000 at once held ~30 MB more)
 
 
 @dataclass(frozen=True, slots=True)
