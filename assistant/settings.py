@@ -102,8 +102,8 @@ class StoreSettings(_Section):
     embedding: str = Field("minilm", min_length=1,
                            description='"minilm" (offline all-MiniLM-L6-v2) or "openai:<model>"')
     ingest_batch: int = Field(1000, ge=1, le=1_000_000,
-                              description="papers per all-or-nothing ingest batch (1000: flat memory, measured "
-                                          "1.44x peak RSS from 10k to 100k papers)")
+                              description="papers per all-or-nothing ingest batch (1000: the pipeline's peak RSS "
+                                          "grows 1.44x from 10k to 100k papers, bench/RESULTS.md)")
 
 
 class RetrievalSettings(_Section):
