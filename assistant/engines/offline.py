@@ -195,19 +195,10 @@ def _has_token(text: str, token: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(norm(token))}(?![\w])", norm(text)) is not None
 
 
-_VECTORS: dict[tuple[str, str], np.ndarray] = {}
-
-
 def _embed(store: Store, texts: list[str]) -> np.ndarray:
-    """Sentence vectors, remembered per model: the same abstracts come back question after question."""
-    model = getattr(store.embedder, "model_id", type(store.embedder).__name__)
-    todo = [t for t in dict.fromkeys(texts) if (model, t) not in _VECTORS]
-    if todo:
-        if len(_VECTORS) > 20000:
-            _VECTORS.clear()
-        for text, vector in zip(todo, store.embed(todo)):
-            _VECTORS[(model, text)] = vector
-    return np.array([_VECTORS[(model, t)] for t in texts]) if texts else np.zeros((0, 1))
+    """Sentence vectors. The store's embedder remembers recent texts and holds the bundled abstracts'
+    sentences, so the same abstracts coming back question after question are not embedded again."""
+    return store.embed(texts) if texts else np.zeros((0, 1))
 
 
 def question_terms(store: Store, question: str, reading: Reading) -> dict[str, float]:
