@@ -32,6 +32,21 @@ from .base import Record, SkipHold, iter_lines
 Build = Callable[[object, str, str], Record]  # (record, source, where) -> Paper or Skip
 
 
+
+def text_of(value: object) -> str:
+    """A JSON value as text: the string itself, "" for anything else (null, a number, an object)."""
+    return value if isinstance(value, str) else ""
+
+
+def dig(obj: object, *keys: str) -> object:
+    """``obj[k1][k2]...``, or None where a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
 def read_api_json(path: Path, encoding: str | None, *, list_keys: tuple[str, ...],
                   is_record: Callable[[dict[str, object]], bool], build: Build, expected: str) -> Iterator[Record]:
     """The papers and skips of an API JSON file.

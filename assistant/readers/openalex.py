@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..models import Skip
 from ..textnorm import clean_text
-from .apijson import read_api_json
+from .apijson import dig, read_api_json, text_of
 from .base import Record, make_paper
 
 EXPECTED = ('OpenAlex works: a /works response {"meta": ..., "results": [...]}, one work, '
@@ -43,19 +43,6 @@ def _is_work(obj: dict[str, object]) -> bool:
     return any(key in obj for key in _WORK_KEYS)
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _get(obj: object, *keys: str) -> object:
-    """``obj[k1][k2]...``, or None where a level is missing or not an object."""
-    for key in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def abstract_from_index(index: object) -> str:
     """The abstract an ``abstract_inverted_index`` encodes: its words in position order, joined by spaces.
 
@@ -72,11 +59,11 @@ def abstract_from_index(index: object) -> str:
 
 def work_id(value: object) -> str:
     """``W2741809807`` for ``https://openalex.org/W2741809807`` (any other id as it is)."""
-    return _text(value).strip().rsplit("/", 1)[-1]
+    return text_of(value).strip().rsplit("/", 1)[-1]
 
 
 def _doi(value: object) -> str | None:
-    doi = _DOI_PREFIX.sub("", _text(value)).strip()
+    doi = _DOI_PREFIX.sub("", text_of(value)).strip()
     return doi or None
 
 
@@ -86,11 +73,11 @@ def _arxiv_id(work: dict[str, object], doi: str | None) -> str | None:
     if match:
         return match.group(1)
     ids = work.get("ids")
-    urls = [_text(v) for v in ids.values()] if isinstance(ids, dict) else []
+    urls = [text_of(v) for v in ids.values()] if isinstance(ids, dict) else []
     locations = work.get("locations")
     for location in [work.get("primary_location"), work.get("best_oa_location"),
                      *(locations if isinstance(locations, list) else [])]:
-        urls += [_text(_get(location, "landing_page_url")), _text(_get(location, "pdf_url"))]
+        urls += [text_of(dig(location, "landing_page_url")), text_of(dig(location, "pdf_url"))]
     for url in urls:
         found = _ARXIV_URL.search(url.strip())
         if found:
@@ -109,7 +96,7 @@ def _year(work: dict[str, object], date: str | None) -> int | None:
 def _authors(authorships: object) -> list[str]:
     names: list[str] = []
     for authorship in authorships if isinstance(authorships, list) else []:
-        name = _text(_get(authorship, "author", "display_name")) or _text(_get(authorship, "raw_author_name"))
+        name = text_of(dig(authorship, "author", "display_name")) or text_of(dig(authorship, "raw_author_name"))
         if name.strip():
             names.append(name)
     return names
@@ -120,18 +107,18 @@ def _paper(work: object, source: str, where: str) -> Record:
         return Skip(source, where, f"not a work object (got {'null' if work is None else type(work).__name__})")
     wid = work_id(work.get("id"))
     label = f"work {wid}: " if wid else ""
-    title = _text(work.get("title")) or _text(work.get("display_name"))
+    title = text_of(work.get("title")) or text_of(work.get("display_name"))
     if not clean_text(title):
         return Skip(source, where, f"{label}no title (title and display_name are empty)")
     abstract = abstract_from_index(work.get("abstract_inverted_index"))
     if not clean_text(abstract):
         return Skip(source, where, f"{label}no abstract (abstract_inverted_index is empty or null); "
                                    "papers without one cannot be searched")
-    doi = _doi(work.get("doi")) or _doi(_get(work, "ids", "doi"))
-    date = _text(work.get("publication_date")).strip() or None
-    url = _text(work.get("id")).strip()
+    doi = _doi(work.get("doi")) or _doi(dig(work, "ids", "doi"))
+    date = text_of(work.get("publication_date")).strip() or None
+    url = text_of(work.get("id")).strip()
     return make_paper(
         source, where, title, abstract, authors=_authors(work.get("authorships")), year=_year(work, date),
-        date=date, venue=_text(_get(work, "primary_location", "source", "display_name")) or None, doi=doi,
+        date=date, venue=text_of(dig(work, "primary_location", "source", "display_name")) or None, doi=doi,
         url=url if url.startswith(("https://", "http://")) else None, arxiv_id=_arxiv_id(work, doi),
     )

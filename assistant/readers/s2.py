@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..models import Skip
 from ..textnorm import clean_text
-from .apijson import read_api_json
+from .apijson import dig, read_api_json, text_of
 from .base import Record, make_paper
 
 EXPECTED = ('Semantic Scholar papers: a search response {"total": ..., "data": [...]}, a /paper/batch array, '
@@ -38,19 +38,6 @@ def _is_paper(obj: dict[str, object]) -> bool:
     return any(key in obj for key in _PAPER_KEYS)
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _get(obj: object, *keys: str) -> object:
-    """``obj[k1][k2]...``, or None where a level is missing or not an object."""
-    for key in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def _year(paper: dict[str, object], date: str | None) -> int | None:
     year = paper.get("year")
     if isinstance(year, int) and not isinstance(year, bool) and 0 < year <= 9999:
@@ -65,22 +52,22 @@ def _paper(item: object, source: str, where: str) -> Record:
     if not isinstance(item, dict):
         return Skip(source, where, f"not a paper object (got {type(item).__name__})")
     paper = next((item[key] for key in _WRAPPERS if "title" not in item and isinstance(item.get(key), dict)), item)
-    pid = _text(paper.get("paperId")).strip()
+    pid = text_of(paper.get("paperId")).strip()
     label = f"paper {pid}: " if pid else ""
-    title, abstract = _text(paper.get("title")), _text(paper.get("abstract"))
+    title, abstract = text_of(paper.get("title")), text_of(paper.get("abstract"))
     if not clean_text(title):
         return Skip(source, where, f"{label}no title")
     if not clean_text(abstract):
         return Skip(source, where, f"{label}no abstract (the abstract is null or empty); "
                                    "papers without one cannot be searched")
     authors = paper.get("authors")
-    names = [_text(_get(a, "name")) for a in authors] if isinstance(authors, list) else []
-    date = _text(paper.get("publicationDate")).strip() or None
-    venue = (_text(paper.get("venue")).strip() or _text(_get(paper, "publicationVenue", "name")).strip()
-             or _text(_get(paper, "journal", "name")).strip())
+    names = [text_of(dig(a, "name")) for a in authors] if isinstance(authors, list) else []
+    date = text_of(paper.get("publicationDate")).strip() or None
+    venue = (text_of(paper.get("venue")).strip() or text_of(dig(paper, "publicationVenue", "name")).strip()
+             or text_of(dig(paper, "journal", "name")).strip())
     return make_paper(
         source, where, title, abstract, authors=[n for n in names if n.strip()], year=_year(paper, date),
-        date=date, venue=venue or None, doi=_text(_get(paper, "externalIds", "DOI")).strip() or None,
-        url=_text(paper.get("url")).strip() or None,
-        arxiv_id=_text(_get(paper, "externalIds", "ArXiv")).strip() or None,
+        date=date, venue=venue or None, doi=text_of(dig(paper, "externalIds", "DOI")).strip() or None,
+        url=text_of(paper.get("url")).strip() or None,
+        arxiv_id=text_of(dig(paper, "externalIds", "ArXiv")).strip() or None,
     )
