@@ -7,14 +7,17 @@ problem statements and descriptions of others' methods are never passed off as a
 Only "what is" and "why" questions may quote background, and then the line says so ("Background (…)").
 
 Each allowed sentence is scored against the question: BM25-weighted coverage of the question's content
-words, dense similarity from the MiniLM model that powers search (for the lexically most promising
-sentences), the paper's retrieval similarity, and a few kind-specific signals (a figure for "how much",
-the asked condition such as "7B" or "Objects365" in the same sentence, a method sentence for "how").
-A paper appears only if one of its own sentences answers the question; the best paper leads, and the
-markers are numbered in reading order. A question that names a method ("How does Medusa …") is answered
-from the paper that owns the name. "Which" questions list every qualifying paper, one line each. When
-nothing in the abstracts reports what is asked, the answer says so and lists the nearest papers
-without citing them as support.
+words (those in the paper's title counting a little for each of its sentences, "phone" found in
+"smartphone", "pre-computed" read as "precomputed"), dense similarity from the MiniLM model that powers
+search (for the lexically most promising sentences), the paper's retrieval similarity, and a few
+kind-specific signals (a figure for "how much", the asked condition such as "7B" or "Objects365" in the
+same sentence, a method sentence for "how"). A paper appears only if one of its own sentences answers
+the question, and for a question that is not a list a second paper must answer nearly as well as the
+first; the best paper leads, and the markers are numbered in reading order. A "what is X" answer quotes
+only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
+paper that owns the name. "Which" questions list every qualifying paper, one line each. When nothing in
+the abstracts reports what is asked, the answer says so and lists the nearest papers without citing
+them as support.
 """
 
 from __future__ import annotations
@@ -40,14 +43,17 @@ MAX_LIST_PAPERS = 12
 LIST_POOL = 20  # papers retrieved for a "which" question (others: the caller's k)
 DENSE_CANDIDATES = 16  # sentences embedded per question (the engine's main cost), lexically best first
 FOCUS_BONUS = 0.15  # follow-ups: bonus for sentences of the paper "it" refers to (conversation.referent)
-KEEP_RATIO = 0.82  # a paper is quoted when its best sentence scores this share of the best paper's
-LIST_KEEP_RATIO = 0.68
+KEEP_RATIO = 0.92  # a paper is quoted when its best sentence scores this share of the best paper's
+LIST_KEEP_RATIO = 0.78
+LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of the best three papers' scores
 LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
 LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
 WITHOUT_BONUS = 0.2
+TITLE_CONTEXT = 0.3  # weight of a question word that the sentence's paper has in its title, not the sentence
+COMPOUND_MIN = 5  # shortest question word matched as a compound's tail ("phone" in "smartphone")
 RANK_PRIOR = 0.1  # bonus for the first-retrieved paper, falling to 0 for the last (questions that are not lists)
 FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times|-?fold|fps|tokens|ms\b|s\b|GB|MB|B\b|M\b|K\b|AP\b)"
                        r"|\d+\.\d+|\b\d{2,}\b")
@@ -62,6 +68,7 @@ _PROPOSAL_RE = re.compile(r"\b(?:we|this (?:paper|work|study)|in this (?:paper|w
 # "does not require auxiliary models", "without requiring fine-tuning", "requires no", "training-free"
 _NEGATION_RE = re.compile(r"\b(?:without|no|not|never|free of|free from|eliminat\w*|avoid\w*|bypass\w*|"
                           r"dispens\w*|unnecessary)\b", re.I)
+_SCOPED_BY = frozenset({"on", "with"})
 NEGATION_WINDOW = 3  # words before X in which "no", "not", "without" negate it ("requires no auxiliary models")
 _TRAINING_FAMILY = ("training", "fine-tuning", "finetuning", "retraining", "train", "tuning")
 _ASKED_TOKEN_RE = re.compile(r"[A-Za-z0-9][\w./-]*\d[\w./-]*|\d[\w./%-]*", re.I)  # "7B", "Objects365", "90%"
@@ -201,10 +208,29 @@ def _embed(store: Store, texts: list[str]) -> np.ndarray:
     return store.embed(texts) if texts else np.zeros((0, 1))
 
 
+_PREFIX_RE = re.compile(r"\b(pre|re|post|non|multi|co|sub|un|self|semi)-(?=[a-z])", re.I)
+
+
+def joined(text: str) -> str:
+    """"pre-computed" read as "precomputed", "re-use" as "reuse": one word whichever way it is written."""
+    return _PREFIX_RE.sub(r"\1", text)
+
+
+def compound_hits(terms: set[str], text: str) -> set[str]:
+    """The question's words found as the tail of a compound in ``text``: "phone" in "smartphones",
+    "splatting" in "Gaussian-splatting" is already split; short words ("rate", "head") are never matched
+    this way, they end too many unrelated words ("accelerate", "overhead")."""
+    long = [t for t in terms if len(t) >= COMPOUND_MIN]
+    if not long:
+        return set()
+    words = {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())}
+    return {t for t in long if any(len(w) >= len(t) + 3 and w.endswith(t) for w in words)}
+
+
 def question_terms(store: Store, question: str, reading: Reading) -> dict[str, float]:
     """The question's stemmed content words with their BM25 idf; for a negative question without the
     excluded thing (mentioning it is no answer)."""
-    words = content_terms(question)
+    words = content_terms(joined(question))
     if reading.kind is Kind.NEGATIVE:
         words = [w for w in words if w not in reading.excluded_terms and w not in reading.excluded.lower().split()]
     q_terms = set(tokenize([" ".join(words)])[0]) if words else set()
@@ -238,16 +264,21 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
     idf = question_terms(store, question, reading)
     q_terms, total = set(idf), sum(idf.values()) or 1.0
     name_terms = {e.n: set(tokenize([" ".join(_names(e))])[0]) if _names(e) else set() for e in evidence}
-    tokens = tokenize([c.text for c in claims])
+    # A sentence speaks within its paper's subject: the title's words count for it (at TITLE_CONTEXT weight),
+    # so the sentence that answers the rest of the question ("reduce the memory" of a 3DGS paper) wins.
+    title_terms = {e.n: set(tokenize([e.paper.title])[0]) & q_terms for e in evidence}
+    tokens = tokenize([joined(c.text) for c in claims])
     asked = _asked_tokens(question, evidence) if reading.kind is Kind.HOW_MUCH else []
     subject = set(tokenize([reading.subject])[0]) if reading.subject else set()
     percent = reading.kind is Kind.HOW_MUCH and bool(re.search(r"\b(?:percent\w*|share|fraction|proportion)\b|%",
                                                                question, re.I))
     cheap: list[float] = []
+    defining: set[int] = set()  # what-is questions: sentences that name the thing asked about
     must: list[int] = []  # must: sentences embedded whatever their lexical score
     for claim, toks in zip(claims, tokens):
-        present = set(toks) | name_terms[claim.n]
-        lexical = sum(idf[t] for t in q_terms & present) / total
+        present = set(toks) | name_terms[claim.n] | compound_hits(q_terms, claim.text)
+        lexical = (sum(idf[t] for t in q_terms & present)
+                   + TITLE_CONTEXT * sum(idf[t] for t in title_terms[claim.n] - present)) / total
         score = 0.5 * lexical + 0.2 * by_n[claim.n].similarity + _kind_bonus(
             TaggedSentence(claim.index, claim.text, claim.role, claim.own), reading)
         if not reading.is_list:  # retrieval judged the whole abstract: its order is a prior for one answer
@@ -260,6 +291,7 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
             must.append(len(cheap))
         if subject and subject <= set(toks):
             score += 0.12
+            defining.add(len(cheap))
         if claim.n == focus:
             score += FOCUS_BONUS
         cheap.append(score)
@@ -285,6 +317,8 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
     for i, d in zip(keep, dense):
         final[i] = cheap_arr[i] + 0.5 * float(d)
     scored = [replace(c, score=float(s)) for c, s in zip(claims, final)]
+    if defining:  # a sentence that does not name X cannot define it
+        scored = [c for i, c in enumerate(scored) if i in defining]
     if percent and any("%" in c.text for c in scored):  # a percentage is asked: only a sentence with one answers
         scored = [c for c in scored if "%" in c.text]
     return sorted(scored, key=lambda c: (-c.score, c.n, c.index))
@@ -344,6 +378,8 @@ def _does_without(text: str, terms: tuple[str, ...]) -> bool:
     for i in spots:
         if words[i].endswith("-free") or (i + 1 < len(words) and words[i + 1] == "free"):
             return True
+        if i + 1 < len(words) and words[i + 1] in _SCOPED_BY and len(terms) == 1:
+            continue  # "without training on long videos" still trains: it only leaves out that data
         if _NEGATION_RE.search(" ".join(words[max(0, i - NEGATION_WINDOW):i])):
             return True
     return False
@@ -400,6 +436,8 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             by_n = {e.n: e for e in evidence}
             standing = {n: negative_standing(tagged[by_n[n].paper.paper_id], reading) for n in ranked}
         top = best[ranked[0]][0].score
+        if reading.is_list:  # one paper that matches unusually well does not shut the others out
+            top = float(np.mean([best[n][0].score for n in ranked[:LIST_REFERENCE]]))
         ratio, limit = (LIST_KEEP_RATIO, MAX_LIST_PAPERS) if reading.is_list else (KEEP_RATIO, MAX_PAPERS)
         if reading.kind is Kind.NEGATIVE:  # only papers that do without X; the topic gate is looser
             doing_without = [n for n in ranked if standing[n] in ("without", "alternative")]
@@ -409,7 +447,7 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                 ranked = [n for n in ranked if standing[n] != "uses"] or ranked
                 top = best[ranked[0]][0].score
         papers = [n for n in ranked if best[n][0].score >= top * ratio]
-        if reading.kind is Kind.WHICH:  # the paper must do the whole of what is asked, or answer it best
+        if reading.is_list:  # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or best[n][0].score >= top * LIST_SURE_RATIO]
         papers = papers[:limit]

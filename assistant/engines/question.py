@@ -65,6 +65,20 @@ _QUALIFIERS = frozenset("separate extra additional auxiliary external dedicated 
                         "extensive costly expensive explicit".split())
 
 
+# Where the thing a question names ends and what qualifies it begins: "prepacking | in LLM inference",
+# "fine-tuning | the model for every new subject". The qualifier is context, not the thing.
+_QUALIFIER_START_RE = re.compile(r"\s+(?:the|a|an|any|every|each|for|of|per|on|in|to|with|within|when|used|as)\s",
+                                 re.I)
+_TRAINING = ("train", "fine-tun", "finetun", "retrain", "tuning")
+
+
+def _head(phrase: str) -> str:
+    """The thing a phrase names, without the qualifier that follows it (the whole phrase when it starts
+    with one)."""
+    parts = _QUALIFIER_START_RE.split(phrase, maxsplit=1)
+    return parts[0].strip() if parts[0].strip() else phrase
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """How a question is read: its kind, whether it wants every qualifying paper, and what it excludes."""
@@ -86,8 +100,10 @@ def read_question(question: str) -> Reading:
     is_list = bool(_LIST_RE.search(text))
     negative = _NEGATIVE_RE.search(text) or _FREE_RE.search(text)
     if negative and is_list:  # "how does SWIFT draft without extra parameters?" asks about SWIFT alone
-        thing = negative.group("thing").strip()
+        thing = _head(negative.group("thing").strip())
         terms = tuple(t for t in content_terms(thing) if t not in _QUALIFIERS) or tuple(content_terms(thing))
+        if len(terms) > 1 and all(t.startswith(_TRAINING) for t in terms):  # "training or fine-tuning"
+            terms = terms[:1]
         if terms:
             return Reading(Kind.NEGATIVE, True, thing, terms)
     if _QUANTITY_RE.search(text):
@@ -98,7 +114,7 @@ def read_question(question: str) -> Reading:
         return Reading(Kind.COMPARE, False)
     what = _WHAT_IS_RE.match(text)
     if what and len(what.group("subject").split()) <= 12:
-        return Reading(Kind.WHAT_IS, False, subject=what.group("subject"))
+        return Reading(Kind.WHAT_IS, False, subject=_head(what.group("subject")))
     if _WHY_RE.match(text):
         return Reading(Kind.WHY, False)
     if _HOW_RE.match(text):

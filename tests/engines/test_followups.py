@@ -186,9 +186,9 @@ def test_history_messages_are_bounded_and_carry_no_citation_numbers() -> None:
 # -- answers -----------------------------------------------------------------------------------------------
 def test_offline_followup_answer_is_extractive_cited_and_about_the_paper(seeded_store: Store) -> None:
     turns = _history(seeded_store, ["what does PowerInfer-2 do?"])
-    answer = ask(seeded_store, "how fast is it on a phone?", engine="offline", history=turns)
-    alone = ask(seeded_store, "how fast is it on a phone?", engine="offline")
-    assert alone.evidence[0].paper.title != POWERINFER  # on its own, "it" is any phone paper
+    answer = ask(seeded_store, "how many tokens per second does it reach?", engine="offline", history=turns)
+    alone = ask(seeded_store, "how many tokens per second does it reach?", engine="offline")
+    assert not alone.evidence or alone.evidence[0].paper.title != POWERINFER  # on its own, "it" is any paper
     assert answer.grounded and "11.68" in answer.text and answer.evidence[0].paper.title == POWERINFER
     assert answer.citations[0].title == POWERINFER and answer.text.startswith("PowerInfer-2:")
     by_n = {e.n: e.paper for e in answer.evidence}

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.engines.answer import NO_EVIDENCE, ask
 from assistant.engines.citations import MARKER_RE
-from assistant.engines.offline import negative_standing
+from assistant.engines.offline import _does_without, compound_hits, joined, negative_standing
 from assistant.engines.question import Kind, read_question, topic_query
 from assistant.roles import tag_abstract
 from assistant.store import Store
@@ -119,3 +119,45 @@ def test_a_figure_the_abstracts_do_not_report_is_said_so_with_nearest_papers(see
     assert answer.text.split("\n")[0] == "None of the abstracts found reports a figure for 13B."
     assert "Nearest papers" in answer.text and answer.citations == []
     assert "PowerInfer-2" in answer.text.split("Nearest papers", 1)[1]
+
+
+def test_the_excluded_thing_ends_where_its_qualifier_begins() -> None:
+    """"without fine-tuning the model for every new subject" excludes fine-tuning, not the subject the
+    question is about; "training or fine-tuning" is one thing."""
+    reading = read_question("Which papers put my own subject into generated images from a few photos, without "
+                            "fine-tuning the model for every new subject?")
+    assert reading.kind is Kind.NEGATIVE and reading.excluded_terms == ("fine-tuning",)
+    assert read_question("Which papers edit videos without training or fine-tuning any model?").excluded_terms \
+        == ("training",)
+    assert read_question("What is prepacking in LLM inference?").subject == "prepacking"
+
+
+def test_doing_without_one_kind_of_data_is_not_doing_without_training() -> None:
+    training = ("training",)
+    assert not _does_without("We boost long video understanding without training with long video samples.",
+                             training)
+    assert not _does_without("It mimics inference without training on prohibitively long contexts.", training)
+    assert _does_without("Our sampler needs no training and works without training on any new data.", training)
+    assert _does_without("We introduce a training-free framework for video editing.", training)
+
+
+def test_a_definition_names_the_thing_it_defines(seeded_store: Store) -> None:
+    """"What is prepacking?" is answered by the sentence that introduces Prepacking, not by the paper's
+    background on prefilling, which never names it."""
+    answer = ask(seeded_store, "What is prepacking in LLM inference?", engine="offline")
+    assert answer.citations and answer.citations[0].title.startswith("Prepacking")
+    assert "we propose Prepacking" in answer.text and "Background" not in answer.text
+    assert "prefilling is the computation of the key-value" not in answer.text
+
+
+def test_one_good_paper_is_not_padded_with_near_misses(seeded_store: Store) -> None:
+    """A "how" question one paper answers: that paper alone ("pre-computed" read as "precomputed")."""
+    answer = ask(seeded_store, "In RAG, how can the precomputed attention cache of a retrieved passage be reused "
+                               "when the passage is not at the start of the input?", engine="offline")
+    assert [c.title.split(":")[0] for c in answer.citations] == ["CacheBlend"]
+    assert "regardless prefix or not" in answer.text
+
+
+def test_compound_words_and_prefixes_match_the_question() -> None:
+    assert compound_hits({"phone", "rate"}, "It runs on two smartphones and accelerates decoding.") == {"phone"}
+    assert joined("reuses the pre-computed KV caches, re-uses them") == "reuses the precomputed KV caches, reuses them"
