@@ -41,6 +41,7 @@ from .markers import MARKER_RE, markers_of, restore
 if TYPE_CHECKING:
     from ..store import Store
     from ..verify import Verifier
+    from ..verify.verifier import Verdict
 
 _MARKERS_RUN = r"(?:\[\d+(?:\s*(?:,|;|-|–)\s*\d+)*\][ \t]*)+"
 
@@ -195,7 +196,8 @@ VERBATIM_MIN = 0.85  # word-sequence similarity above which an answer sentence i
 DUMP_SHARE = 0.6     # an answer is an abstract dump when this share of its sentences are copies...
 DUMP_MIN = 3         # ...and at least this many of them cite nothing
 _PROMPT_ECHO = re.compile(r"</?\s*(?:sources?|ref|answer|quotes?)\s*>|^\s*(?:question|sources)\s*:.*$|"
-                          r"\((?:method|result|background|prior work|problem|conclusion)\)[ \t]*|"
+                          r"\((?:own\s+)?(?:method|result|background|prior work|problem|conclusion|limitation)\)"
+                          r"[ \t]*|"
                           r"^[ \t]*(?:\[(?:\d+|n)\][ \t]*)+$", re.I | re.M)
 INSTRUCTION_SIMILAR = 0.7  # an answer sentence this close to a sentence of the prompt repeats the instructions
 
@@ -432,8 +434,11 @@ def reattribute_first_person(text: str, evidence: Sequence[Evidence]) -> FirstPe
 # -- 7. uncited sentences a source supports ---------------------------------------------------------
 def cite_supported(text: str, evidence: Sequence[Evidence], verifier: "Verifier") -> tuple[str, int]:
     """Uncited claim sentences (5+ words) given the marker of the one source the verifier finds
-    supporting them (label ``supported``, the best score among the sources); others are left alone.
-    Small models often quote with markers and then answer without them. Returns (text, sentences cited)."""
+    supporting them (label ``supported``, the best score among the sources) with a sentence about its own
+    work: a paper is never made the source of a generic statement its background happens to echo. A
+    sentence that states figures is also given the one source whose own sentences hold every one of them
+    (a paraphrase of a result keeps its numbers). Others are left alone. Small models often quote with
+    markers and then answer without them. Returns (text, sentences cited)."""
     paras = paragraphs(text)
     todo = [(pi, si) for pi, para in enumerate(paras) for si, s in enumerate(para)
             if not markers_of(s) and len(without_markers(s).split()) >= 5 and not REFUSAL_RE.search(s)]
@@ -444,13 +449,29 @@ def cite_supported(text: str, evidence: Sequence[Evidence], verifier: "Verifier"
     added = 0
     for k, (pi, si) in enumerate(todo):
         verdicts = found[k * len(evidence):(k + 1) * len(evidence)]
-        best = max(range(len(evidence)), key=lambda i: verdicts[i].score)
-        if verdicts[best].label == "supported":
+        top = max(range(len(evidence)), key=lambda i: verdicts[i].score)
+        best = top if verdicts[top].label == "supported" and verdicts[top].signals.get("own", 0.0) > 0 \
+            else _only_source_of_figures(paras[pi][si], verdicts)
+        if best is not None:
             sentence = paras[pi][si].rstrip()
             end = len(sentence) - len(sentence.rstrip(".!?"))
             paras[pi][si] = f"{sentence[:len(sentence) - end]} [{evidence[best].n}]{sentence[len(sentence) - end:]}"
             added += 1
     return join(paras), added
+
+
+_STATED_FIGURE_RE = re.compile(r"\d+\.\d+|\d+\s?(?:%|x\b|×)|\d{2,}")
+
+
+def _only_source_of_figures(sentence: str, verdicts: Sequence[Verdict]) -> int | None:
+    """Index of the one source whose own sentences hold every figure ``sentence`` states (none unmatched,
+    nothing contradicted), or None when no source or several do."""
+    if not _STATED_FIGURE_RE.search(without_markers(sentence)):
+        return None
+    holding = [i for i, v in enumerate(verdicts)
+               if v.label != "contradicted" and v.signals.get("fig_matched", 0.0) >= 1.0
+               and v.signals.get("fig_unmatched", 1.0) == 0 and v.signals.get("own", 0.0) > 0]
+    return holding[0] if len(holding) == 1 else None
 
 
 # -- 8. verification -----------------------------------------------------------------------------------
@@ -538,7 +559,8 @@ def verify_sentences(text: str, evidence: Sequence[Evidence], verifier: "Verifie
                 new = None
             elif not keep:
                 notes.append(f"unsupported: \"{_short(shown)}\" is not borne out by "
-                             f"{''.join(f'[{n}]' for n in got)}; its citation was removed")
+                             f"{''.join(f'[{n}]' for n in got)}; "
+                             + ("the sentence was removed" if remove_unsupported else "its citation was removed"))
                 new = None if remove_unsupported else _with_markers(sentence, ())
             else:
                 if dropped:

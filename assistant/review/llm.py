@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 
 from ..engines.llm import LLMClient
 from ..engines.llm_sources import ROLE_NAMES, format_sources, role_label
-from ..engines.output import check_output, verifier_for
+from ..engines.output import check_output, fallback_reason, verifier_for
 from ..errors import LLMError
 from ..models import Evidence
 from ..prompts import render
@@ -228,20 +228,30 @@ class LLMReview:
     def synthesis(self, store: Store, evidence: list[Evidence], rows: list[Row], query: str,
                   tagged: dict[str, list[TaggedSentence]] | None = None) -> tuple[str, list[str]]:
         """The model's synthesis after every check a model's answer gets (:func:`check_output`: reasoning,
-        echoed sources, loops, first-person copies, each cited sentence verified against its abstract), with
-        a note when the stream was cut."""
+        echoed sources, loops, first-person copies, each cited sentence verified against its abstract, and
+        one they do not bear out removed), with a note when the stream was cut. When too little of it holds
+        up (:func:`fallback_reason`) the offline synthesis is shown instead, and the notes say why."""
         done = self.client.complete(render("compare_synthesis_system"),
                                     render("compare_synthesis_user", sources=format_role_sources(evidence, tagged),
                                            rows="\n".join(rows_line(r) for r in rows),
                                            query=query or "the papers listed"))
         self._add(done.usage)
-        output = check_output(done.text, evidence, verifier_for(store))
+        output = check_output(done.text, evidence, verifier_for(store), remove_unsupported=True)
         notes = [done.note or done.error or ""] if done.note or done.error else []
-        return output.text, [f"synthesis: {n}" for n in notes + output.notes]
+        notes = [f"synthesis: {n}" for n in notes + output.notes]
+        if why := fallback_reason(output):
+            from .compare import offline_synthesis
+
+            notes.append(f"the model's synthesis was not shown ({why}); the offline synthesis is shown instead")
+            return offline_synthesis(store, query, rows, evidence), notes
+        return output.text, notes
 
     def section(self, writer: OfflineWriter, heading: str, theme: Theme | None, themes: list[Theme],
                 subset: list[Evidence]) -> tuple[str, list[str]]:
-        """One draft section from the model, cleaned like an answer (the caller's audit verifies it)."""
+        """One draft section from the model, cleaned and verified like an answer; a cited sentence its
+        sources do not bear out is removed (and named in the notes). A section with no supported citation,
+        or mostly unsupported ones, gives way to the offline section, and the notes say so: every section
+        cites. The caller's audit checks the result again."""
         instructions = (THEME_INSTRUCTIONS if theme is not None
                         else INSTRUCTIONS[heading].format(themes="; ".join(t.name for t in themes)))
         sources = section_sources(writer, heading if theme is None else "", subset)
@@ -249,9 +259,13 @@ class LLMReview:
                                     render("draft_section_user", sources=format_sources(sources),
                                            topic=writer.topic, heading=heading, instructions=instructions))
         self._add(done.usage)
-        output = check_output(done.text, sources)
+        output = check_output(done.text, sources, verifier_for(writer.store), remove_unsupported=True)
         notes = [done.note or done.error or ""] if done.note or done.error else []
-        return output.text, notes + output.notes
+        notes += output.notes
+        if why := fallback_reason(output):
+            notes.append(f"the model's section was not shown ({why}); the offline section is shown instead")
+            return writer.write(heading, theme), notes
+        return output.text, notes
 
     def theme_names(self, topic: str, groups: list[list[str]], fallback: list[str],
                     keyphrases: list[list[str]] | None = None) -> tuple[list[str], list[str]]:

@@ -91,6 +91,7 @@ def figure_clause(sentence: str) -> str | None:
 
 class OfflineWriter:
     def __init__(self, store: Store, topic: str, evidence: list[Evidence], themes: list[Theme]) -> None:
+        self.store = store
         self.topic = topic
         self.evidence = evidence
         self.themes = themes

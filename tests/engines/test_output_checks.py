@@ -4,6 +4,7 @@ abstracts from the seeded store with the real verifier."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from assistant.engines.output import (
     ReasoningFilter,
     attach_markers,
     check_output,
+    cite_supported,
     cut_repetition,
     fallback_reason,
     strip_reasoning,
@@ -238,6 +240,28 @@ def test_the_prompt_instructions_repeated_back_are_removed(evidence, verifier):
             "Two to four sentences in your own words. (method) " + GOOD)
     checked = check_output(echo, evidence, verifier)
     assert checked.text == GOOD
+
+
+def test_the_draft_role_labels_repeated_back_are_removed(evidence, verifier):
+    """Draft sections read "(own method) …" and "(own limitation) …" lines; a model that copies the label
+    does not pass it on."""
+    checked = check_output(f"(own method) {GOOD}", evidence, verifier)
+    assert checked.text == GOOD
+    assert check_output(f"(own limitation) {GOOD}", evidence, verifier).text == GOOD
+
+
+def test_a_paraphrased_figure_gets_the_one_source_that_states_it(evidence, verifier):
+    """A model that quotes with markers and then answers without them: the answer sentence states the
+    source's figures in other words, and the one source holding every figure is cited."""
+    medusa = next(e for e in evidence if e.paper.title.startswith("Medusa"))
+    figure = re.search(r"\d+(?:\.\d+)?x", medusa.paper.abstract).group(0)
+    text = f"The multi-head approach reaches a {figure} speedup without losing generation quality."
+    cited, added = cite_supported(text, evidence, verifier)
+    assert added == 1 and cited == text[:-1] + f" [{medusa.n}].", cited
+    invented = "The multi-head approach reaches a 97.3x speedup without losing generation quality."
+    assert cite_supported(invented, evidence, verifier) == (invented, 0)  # a figure no source states
+    # the verifier still has the last word: this paraphrase is not borne out well enough to keep its marker
+    assert "[" not in check_output(text, evidence, verifier).text
 
 
 def test_an_uncited_answer_falls_back_even_on_a_weak_match(evidence, verifier):

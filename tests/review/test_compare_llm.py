@@ -101,3 +101,23 @@ def test_the_synthesis_gets_the_checks_an_answer_gets(seeded_store, server, tmp_
                                  else Reply.text(cut + " reaches more", cut_after=len(cut.split())))
     result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     assert any(n.startswith("synthesis: ") and "cut" in n for n in result.notes), result.notes
+
+
+def test_a_synthesis_that_its_sources_do_not_bear_out_gives_way_to_the_offline_one(seeded_store, server,
+                                                                                  tmp_path) -> None:
+    """Citations the abstracts do not support are not left behind as uncited prose: the whole synthesis
+    is the offline one, and the notes say why."""
+    invented = ("RT-DETR transcribes speech recordings in twelve languages [1]. "
+                "RT-DETR runs on a smartphone at 900 FPS without a GPU [1].")
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut" else Reply.text(invented))
+    result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
+    offline = compare(seeded_store, titles=[RTDETR], engine="offline")
+    assert "speech" not in result.synthesis and "900 FPS" not in result.synthesis
+    assert result.synthesis == offline.synthesis and "[1]" in result.synthesis
+    assert any("model's synthesis was not shown" in n for n in result.notes), result.notes
+    assert any("unsupported" in n and "speech recordings" in n for n in result.notes), result.notes
+
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut"
+                                 else Reply.text("RT-DETR achieves 53.1% AP on COCO at 108 FPS on a T4 GPU [1]."))
+    kept = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
+    assert kept.synthesis.startswith("RT-DETR achieves 53.1% AP") and not any("not shown" in n for n in kept.notes)
