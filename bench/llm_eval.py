@@ -1,27 +1,29 @@
 """The LLM path against a real OpenAI-compatible endpoint (a local llama.cpp server, Ollama, ...).
 
     OPENAI_BASE_URL=http://127.0.0.1:8077/v1 OPENAI_API_KEY=x LITREVIEW_MODEL=qwen1.5b \
-        python bench/llm_eval.py --home DATA_DIR --mode before --raw out.jsonl [--prompts DIR] [--limit N]
-    python bench/llm_eval.py --home DATA_DIR --mode after --raw out.jsonl
-    python bench/llm_eval.py --home DATA_DIR --report before.jsonl [after.jsonl ...]
+        python bench/llm_eval.py --home DATA_DIR --mode ask --raw ask.jsonl [--prompts DIR] [--resume]
+    ... python bench/llm_eval.py --home DATA_DIR --mode reviews --raw reviews.jsonl
+    python bench/llm_eval.py --home DATA_DIR --report ask.jsonl reviews.jsonl [...]
 
 Questions: the numeric set (evals/sets/numeric.jsonl, answers known), and the held-out paraphrase and
 out-of-collection questions (evals/heldout), the first ``--numeric``/``--paraphrase``/``--ooc`` of each.
 
-Modes (each writes one JSON line per question with the model's raw output, the shown answer and timings):
+Modes (each writes one JSON line per question or topic, with the model's raw output, what is shown and timings):
 
-* ``before``: ``litreview``'s own ``ask`` (assistant/engines/answer.py as it is), with the prompt files
-  in ``--prompts`` (default: the shipped ones), the model's raw text recorded on the way;
-* ``after``: the answer path with the short role-tagged sources (:mod:`assistant.engines.llm_sources`),
-  the output checks (:mod:`assistant.engines.output`) and the fall-back to the offline answer, wired
-  here the way ``ask`` is to wire them.
+* ``ask``: ``litreview``'s own ``ask`` with the LLM engine (the prompt files in ``--prompts``, default the
+  shipped ones), the model's raw text recorded on the way: role-tagged sources, the output checks and the
+  fall-back to the offline answer are the product's, not re-wired here;
+* ``reviews``: ``compare`` on three queries and ``draft`` (8 papers) on two topics, with the LLM engine; the
+  synthesis and every section as the user receives them;
+* ``offline``: the offline engine on the same questions.
 
-``--report`` scores saved runs (and, for a ``before`` run, the same raw outputs passed through the output
-checks, to show what the checks alone do) beside the offline engine on the same questions, all judged
-the same way: false refusals, gold paper cited, right figure cited (a sentence stating the figure cites
-the gold paper), out-of-collection refused, cited sentences the verifier finds contradicted, echo and
-repetition, sentence-level citation precision and recall by the verifier, latency and tokens.
-Not part of CI: it needs a running model server.
+``--report`` scores saved runs beside the offline engine on the same questions, all judged the same way:
+false refusals, gold paper cited, right figure cited (a sentence stating the figure cites the gold paper),
+out-of-collection refused, cited sentences the verifier finds contradicted, echo and repetition,
+sentence-level citation precision and recall by the verifier, latency and tokens; an ``ask`` run is also
+re-checked with today's output checks (no new model call). A ``reviews`` run gets, per text: claim
+sentences, cited and uncited ones, contradicted citations, citation precision, echo, repetition, reasoning
+shown and streams that ended early. Not part of CI: it needs a running model server.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Recording:
         self.model = client.model
         self.raw: list[str] = []
         self.completions: list = []
+        self.structured_calls = 0  # tables and theme names (tool calls or JSON), not streamed text
 
     def complete(self, system, user, on_token=None, stop=None, history=()):  # type: ignore[no-untyped-def]
         done = self.client.complete(system, user, on_token=on_token, stop=stop, history=history)
@@ -67,66 +70,28 @@ class Recording:
         self.completions.append(done)
         return done
 
+    def structured(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.structured_calls += 1
+        return self.client.structured(*args, **kwargs)
+
     def __getattr__(self, name):  # type: ignore[no-untyped-def]
         return getattr(self.client, name)
 
 
-def run_before(store, client, q: Question) -> dict:  # type: ignore[no-untyped-def]
+def run_ask(store, client, q: Question) -> dict:  # type: ignore[no-untyped-def]
     from assistant.engines.answer import ask
 
     rec = Recording(client)
     start = time.perf_counter()
     answer = ask(store, q.question, engine="llm", llm=rec)
     done = rec.completions[-1] if rec.completions else None
-    return {"id": q.id, "mode": "before", "raw": rec.raw[-1] if rec.raw else None, "text": answer.text,
+    return {"id": q.id, "mode": "ask", "raw": rec.raw[-1] if rec.raw else None, "text": answer.text,
             "cited": [c.n for c in answer.citations], "evidence": [[e.n, e.paper.paper_id] for e in answer.evidence],
             "grounded": answer.grounded, "weak": answer.weak_match, "notes": answer.notes,
+            "fallback": next((n for n in answer.notes if "offline engine answered instead" in n), None),
+            "engine": answer.engine, "partial": answer.partial,
             "seconds": round(time.perf_counter() - start, 2), "usage": done.usage if done else {},
             "status": done.status if done else None}
-
-
-def run_after(store, client, q: Question, verifier) -> dict:  # type: ignore[no-untyped-def]
-    """The proposed wiring of ``ask``'s LLM branch (see the module docstring)."""
-    from assistant.engines.citations import check_citations
-    from assistant.engines.conversation import contextual_search
-    from assistant.engines.evidence import build_evidence
-    from assistant.engines.llm_sources import llm_sources
-    from assistant.engines.output import check_output, fallback_reason
-    from assistant.prompts import render, template
-    from assistant.tokens import count_tokens
-
-    start = time.perf_counter()
-    hits, _ = contextual_search(store, q.question, (), 6, None)
-    evidence = build_evidence(hits, store.settings.answer.evidence_tokens, lambda t: count_tokens(t, client.model),
-                              question=q.question)
-    row = {"id": q.id, "mode": "after", "raw": None, "fallback": None, "status": None, "usage": {}}
-    if not evidence:
-        row.update(text="(no evidence)", cited=[], evidence=[], grounded=False, weak=False, notes=[],
-                   seconds=round(time.perf_counter() - start, 2))
-        return row
-    weak = max(e.similarity for e in evidence) < store.settings.answer.weak_match
-    shown, sources = llm_sources(evidence, q.question)
-    done = client.complete(render("answer_system"),
-                           render("answer_user", sources=sources, question=q.question,
-                                  caution="\n" + template("answer_weak_caution") if weak else ""))
-    out = check_output(done.text, shown, verifier)
-    notes = list(out.notes)
-    why = fallback_reason(out, weak=weak)
-    if why:
-        from assistant.engines.answer import ask
-
-        offline = ask(store, q.question, engine="offline")
-        notes.append(f"the model's answer was not used ({why}): this is the offline answer")
-        text, used, cited, grounded = offline.text, offline.evidence, [c.n for c in offline.citations], offline.grounded
-    else:
-        checked = check_citations(out.text, shown)
-        text, used, cited, grounded = checked.text, shown, [c.n for c in checked.citations], out.grounded
-    row.update(raw=done.text if not done.reasoning else f"<think>{done.reasoning}</think>\n{done.text}",
-               text=text, cited=cited, evidence=[[e.n, e.paper.paper_id] for e in used], grounded=grounded,
-               shown=[[e.n, e.paper.paper_id] for e in shown],
-               weak=weak, notes=notes, fallback=why, seconds=round(time.perf_counter() - start, 2),
-               usage=done.usage, status=done.status)
-    return row
 
 
 def run_offline(store, q: Question) -> dict:  # type: ignore[no-untyped-def]
@@ -137,6 +102,73 @@ def run_offline(store, q: Question) -> dict:  # type: ignore[no-untyped-def]
     return {"id": q.id, "mode": "offline", "raw": None, "text": a.text, "cited": [c.n for c in a.citations],
             "evidence": [[e.n, e.paper.paper_id] for e in a.evidence], "grounded": a.grounded, "weak": a.weak_match,
             "notes": a.notes, "seconds": round(time.perf_counter() - start, 2), "usage": {}, "status": None}
+
+
+# -- compare syntheses and draft sections --------------------------------------------------------------
+COMPARE_QUERIES = ("speculative decoding methods", "KV cache compression", "real-time object detection")
+DRAFT_TOPICS = ("speculative decoding for large language models", "on-device LLM inference")
+DRAFT_PAPERS = 8  # papers per draft: every section is a model call, minutes each on a CPU
+
+
+def run_review(store, client, kind: str, topic: str) -> dict:  # type: ignore[no-untyped-def]
+    """One ``compare`` or ``draft`` through the product's own functions, with the texts the model wrote
+    (synthesis; each section) and the evidence their markers number."""
+    from assistant.review.compare import compare
+    from assistant.review.draft import draft
+
+    rec = Recording(client)
+    start = time.perf_counter()
+    if kind == "compare":
+        result = compare(store, topic, k=4, engine="llm", llm=rec)
+        texts = [("synthesis", result.synthesis)]
+        numbered = [[r.n, r.paper_id] for r in result.rows]
+        notes, engine, audit = result.notes, result.engine, None
+    else:
+        made = draft(store, topic, k=DRAFT_PAPERS, engine="llm", llm=rec)
+        texts = [(s.heading, s.text) for s in made.sections]
+        numbered = [[r.n, r.paper.paper_id] for r in made.references]
+        notes, engine = made.notes, made.engine
+        audit = {"kept": made.audit.kept, "flagged": made.audit.flagged, "removed": made.audit.removed,
+                 "uncited": len(made.audit.uncited)}
+    return {"id": f"{kind}:{topic}", "mode": kind, "topic": topic, "texts": texts, "evidence": numbered,
+            "raw": rec.raw, "notes": notes, "engine": engine, "audit": audit,
+            "seconds": round(time.perf_counter() - start, 2), "calls": len(rec.raw) + rec.structured_calls,
+            "usage": {"total_tokens": sum((c.usage or {}).get("total_tokens") or 0 for c in rec.completions)},
+            "cut_calls": sum(not c.finished for c in rec.completions)}
+
+
+def score_reviews(rows: list[dict], store, verifier) -> str:  # type: ignore[no-untyped-def]
+    """Per compare/draft run: the model's texts judged like answers (echo, loops, uncited and contradicted
+    sentences, citation precision), from the texts as the user receives them."""
+    from assistant.engines.output import REASONING_OPEN, cut_repetition, remove_echo
+    from assistant.models import Evidence
+
+    head = ("| run | texts | claim sentences | cited | uncited | contradicted cited | citation precision | echo | "
+            "repetition | reasoning shown | streams ended early | model calls | s |")
+    lines = [head, "|" + "---|" * 13]
+    for row in rows:
+        evidence = {n: pid for n, pid in row["evidence"]}
+        papers = {n: store.get(pid) for n, pid in evidence.items()}
+        ev = [Evidence(n, p, p.abstract, 1.0) for n, p in papers.items() if p is not None]
+        claims = cited = pairs = good = contradicted = echo = rep = shown = 0
+        for _, text in row["texts"]:
+            found, n_claims = _pairs(text, evidence)
+            claims += n_claims
+            cited += len({c for c, _ in found})
+            verdicts = verifier.verify_many([(c, store.get(pid)) for c, pid in found]) if found else []
+            pairs += len(found)
+            good += sum(v.label in ("supported", "partial") for v in verdicts)
+            contradicted += sum(v.label == "contradicted" for v in verdicts)
+            echoed = remove_echo(text, ev)
+            echo += bool(echoed.titles or echoed.dumped)
+            cut = cut_repetition(text)
+            rep += bool(cut.repeated or cut.loops)
+            shown += bool(REASONING_OPEN.search(text) or "</think>" in text)
+        cuts = row["cut_calls"]  # streams that ended early (cut, stalled, token limit)
+        lines.append(f"| {row['id']} | {len(row['texts'])} | {claims} | {cited} | {claims - cited} | {contradicted} | "
+                     f"{(good / pairs) if pairs else float('nan'):.2f} | {echo} | {rep} | {shown} | {cuts} | "
+                     f"{row['calls']} | {row['seconds']:.0f} |")
+    return "\n".join(lines)
 
 
 # -- scoring ------------------------------------------------------------------------------------------
@@ -215,7 +247,7 @@ def score(rows: list[dict], qs: dict[str, Question], store, verifier, label: str
 
 
 def checks_over_raw(rows: list[dict], store, verifier, offline: dict[str, dict]) -> list[dict]:  # type: ignore[no-untyped-def]
-    """A ``before`` run's raw outputs passed through the output checks (and the fall-back), no new model call."""
+    """A run's raw outputs passed through today's output checks (and the fall-back), no new model call."""
     from assistant.engines.citations import check_citations
     from assistant.engines.output import check_output, fallback_reason
     from assistant.models import Evidence
@@ -223,7 +255,7 @@ def checks_over_raw(rows: list[dict], store, verifier, offline: dict[str, dict])
     out = []
     for row in rows:
         if row.get("raw") is None:
-            out.append({**row, "mode": "before+checks"})
+            out.append({**row, "mode": "re-checked"})
             continue
         given = row.get("shown") or row["evidence"]  # what the model was given
         ev = [Evidence(n, store.get(pid), store.get(pid).abstract, 1.0) for n, pid in given]
@@ -231,11 +263,11 @@ def checks_over_raw(rows: list[dict], store, verifier, offline: dict[str, dict])
         why = fallback_reason(checked, weak=row["weak"])
         if why:
             off = offline[row["id"]]
-            out.append({**off, "mode": "before+checks", "fallback": why, "seconds": row["seconds"],
+            out.append({**off, "mode": "re-checked", "fallback": why, "seconds": row["seconds"],
                         "usage": row["usage"]})
         else:
             cit = check_citations(checked.text, ev)
-            out.append({**row, "mode": "before+checks", "text": cit.text, "cited": [c.n for c in cit.citations],
+            out.append({**row, "mode": "re-checked", "text": cit.text, "cited": [c.n for c in cit.citations],
                         "evidence": given, "grounded": checked.grounded, "fallback": None})
     return out
 
@@ -257,7 +289,8 @@ def table(results: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", required=True, help="data dir holding the bundled corpus")
-    ap.add_argument("--mode", choices=("before", "after", "offline"))
+    ap.add_argument("--mode", choices=("ask", "offline", "reviews"),
+                    help="ask: the questions; reviews: compare and draft on a few topics")
     ap.add_argument("--raw", type=Path, help="JSON Lines file to write (a run) ")
     ap.add_argument("--prompts", type=Path, help="prompt files to use instead of the shipped ones")
     ap.add_argument("--report", type=Path, nargs="+", help="saved runs to score")
@@ -289,12 +322,14 @@ def main() -> None:
         results = [score(offline, by_id, store, verifier, "offline engine")]
         for path in args.report:
             rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            if rows and rows[0]["mode"] in ("compare", "draft"):
+                print(f"\n{path.stem}:\n" + score_reviews(rows, store, verifier))
+                continue
             rows = [r for r in rows if r["id"] in by_id]
             results.append(score(rows, by_id, store, verifier, f"{path.stem} ({len(rows)} q)"))
-            if rows and (rows[0]["mode"] == "before" or any(r.get("shown") for r in rows)):
+            if rows and any(r.get("raw") for r in rows):
                 results.append(score(checks_over_raw(rows, store, verifier, off_by_id), by_id, store, verifier,
-                                     f"{path.stem} + output checks" if rows[0]["mode"] == "before"
-                                     else f"{path.stem}, re-checked now"))
+                                     f"{path.stem}, re-checked now"))
         print(table(results))
         return
     from assistant.engines.llm import LLMClient
@@ -303,13 +338,24 @@ def main() -> None:
     client.chat.extra_body = {**(client.chat.extra_body or {}), "max_tokens": args.max_tokens}
     done = ({json.loads(line)["id"] for line in args.raw.read_text().splitlines() if line.strip()}
             if args.resume and args.raw.exists() else set())
+    if args.mode == "reviews":
+        jobs = [("compare", t) for t in COMPARE_QUERIES] + [("draft", t) for t in DRAFT_TOPICS]
+        with args.raw.open("a", encoding="utf-8") as fh:
+            for kind, topic in jobs:
+                if f"{kind}:{topic}" in done:
+                    continue
+                row = run_review(store, client, kind, topic)
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                fh.flush()
+                print(f"{kind} {topic!r}: {row['seconds']:.0f}s, {row['calls']} calls, notes {row['notes']}",
+                      flush=True)
+        return
     with args.raw.open("a", encoding="utf-8") as fh:
         for i, q in enumerate(qs, 1):
             if q.id in done:
                 continue
             try:
-                row = (run_before(store, client, q) if args.mode == "before" else
-                       run_after(store, client, q, verifier) if args.mode == "after" else run_offline(store, q))
+                row = run_ask(store, client, q) if args.mode == "ask" else run_offline(store, q)
             except Exception as exc:
                 row = {"id": q.id, "mode": args.mode, "raw": None, "text": f"(error: {exc})", "cited": [],
                        "evidence": [], "grounded": False, "weak": False, "notes": [], "seconds": 0.0, "usage": {},
