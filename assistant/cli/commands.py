@@ -302,19 +302,22 @@ def _question(args: argparse.Namespace) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from ..engines.answer import ask
+    from .progress import Waiting
 
     question = _question(args)
     store = open_store()
     stream = not args.json and sys.stdout.isatty()
     streamed: list[str] = []
 
-    def on_token(token: str) -> None:
-        streamed.append(token)
-        sys.stdout.write(token)
-        sys.stdout.flush()
+    with Waiting.for_stderr() as waiting:
+        def on_token(token: str) -> None:
+            waiting.done()
+            streamed.append(token)
+            sys.stdout.write(token)
+            sys.stdout.flush()
 
-    answer = ask(store, question, engine=args.engine, k=args.k, filters=filters_from(args, store),
-                 on_token=on_token if stream else None)
+        answer = ask(store, question, engine=args.engine, k=args.k, filters=filters_from(args, store),
+                     on_token=on_token if stream else None, on_status=waiting.status)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return 0

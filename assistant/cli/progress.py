@@ -59,3 +59,49 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Waiting:
+    """While a slow model reads its sources: one line on stderr, "reading 4 sources with qwen2.5… 12 s",
+    counting until the first token (or the end) and then gone. Nothing when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool, console: Any = None) -> None:
+        self.enabled = enabled
+        self._console = console
+        self._live: Any = None
+
+    @classmethod
+    def for_stderr(cls) -> "Waiting":
+        return cls(sys.stderr.isatty())
+
+    def status(self, text: str) -> None:
+        """Show ``text`` with the seconds since it was first shown."""
+        if not self.enabled or self._live is not None:
+            return
+        import time
+
+        from rich.console import Console
+        from rich.live import Live
+        from rich.text import Text
+
+        started = time.perf_counter()
+
+        class Line:
+            def __rich__(self) -> Text:
+                return Text(f"{text}… {time.perf_counter() - started:.0f} s", style="dim")
+
+        self._live = Live(Line(), console=self._console or Console(stderr=True), refresh_per_second=2,
+                          transient=True)
+        self._live.start()
+
+    def done(self) -> None:
+        """The first token arrived (or the answer is over): the line goes."""
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def __enter__(self) -> "Waiting":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done()

@@ -129,4 +129,6 @@ def print_answer(answer: Answer, already_shown: str = "") -> None:
     if usage.get("cost_usd") is not None:
         parts.append(f"${usage['cost_usd']:.4f}")
     parts.append(f"{usage.get('seconds', 0):.2f} s")
+    if isinstance(usage.get("first_token_seconds"), (int, float)):
+        parts.append(f"first token after {usage['first_token_seconds']:.1f} s")
     print("\n[" + " · ".join(parts) + "]")

@@ -34,9 +34,12 @@ NO_EVIDENCE = ("The collection holds no evidence on this question: no stored abs
 def ask(store: Store, question: str, *, engine: EngineName = "auto", k: int = 6,
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
         stop: threading.Event | None = None, llm=None,
-        history: Sequence[Turn] = ()) -> Answer:
+        history: Sequence[Turn] = (), on_status: Callable[[str], None] | None = None) -> Answer:
     """Answer ``question`` from the store's abstracts, citing them, with the engine ``engine`` names (a given
     ``llm`` client is the LLM engine's).
+
+    ``on_status``: told what a slow engine is doing before its first token ("reading 4 sources with
+    qwen2.5"), so a CLI or TUI can show it; the offline engine answers at once and says nothing.
 
     ``history``: the conversation's earlier turns, oldest first (``Turn.of(answer)``). A follow-up
     ("how fast is it on a phone?") is then searched together with the question it continues
@@ -62,7 +65,7 @@ def ask(store: Store, question: str, *, engine: EngineName = "auto", k: int = 6,
     if reading.followup:
         notes.append(f"read as a follow-up to \"{reading.anchors[-1]}\": searched for both together")
     written = chosen.answer(store, question, evidence, history=history, reading=reading, weak=weak, k=k,
-                            filters=filters, on_token=on_token, stop=stop)
+                            filters=filters, on_token=on_token, stop=stop, on_status=on_status)
     text, evidence, partial, usage = written.text, written.evidence, written.partial, written.usage
     engine_label = written.label or chosen.label
     notes += written.notes

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 EngineName = Literal["auto", "llm", "offline"]
 OnToken = Callable[[str], None]
+OnStatus = Callable[[str], None]  # what a slow engine is doing before its first token ("reading 4 sources …")
 
 
 @dataclass
@@ -61,7 +62,7 @@ class Engine(Protocol):
 
     def answer(self, store: Store, question: str, evidence: list[Evidence], *, history: Sequence[Turn],
                reading: Reading, weak: bool, k: int, filters: Filters | None, on_token: OnToken | None,
-               stop: threading.Event | None) -> Written: ...
+               stop: threading.Event | None, on_status: OnStatus | None = None) -> Written: ...
 
 
 def engine_for(settings: Settings, name: EngineName = "auto", llm: LLMClient | None = None) -> Engine:
@@ -110,7 +111,7 @@ class OfflineEngine:
 
     def answer(self, store: Store, question: str, evidence: list[Evidence], *, history: Sequence[Turn],
                reading: Reading, weak: bool, k: int, filters: Filters | None, on_token: OnToken | None,
-               stop: threading.Event | None) -> Written:
+               stop: threading.Event | None, on_status: OnStatus | None = None) -> Written:
         """The evidence comes back renumbered so the markers run [1], [2], ... in reading order."""
         from .offline import compose_answer
 
@@ -149,7 +150,7 @@ class LLMEngine:
 
     def answer(self, store: Store, question: str, evidence: list[Evidence], *, history: Sequence[Turn],
                reading: Reading, weak: bool, k: int, filters: Filters | None, on_token: OnToken | None,
-               stop: threading.Event | None) -> Written:
+               stop: threading.Event | None, on_status: OnStatus | None = None) -> Written:
         from .llm_sources import llm_sources
         from .output import ReasoningFilter, check_output, fallback_reason, verifier_for
 
@@ -159,6 +160,8 @@ class LLMEngine:
         shown = ReasoningFilter()  # a <think> block is never streamed to the user
         # fewer, role-tagged sentences: what is shown is citable
         evidence, sources = llm_sources(evidence, question, tuning.llm_sources, tuning.llm_sentences)
+        if on_status:
+            on_status(f"reading {len(evidence)} source{'s' if len(evidence) != 1 else ''} with {self.model}")
         completion = self.client.complete(
             render("answer_system"),
             render("answer_user", sources=sources, question=question,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..engines.answer import EngineName, ask
 from ..errors import LitreviewError
 from ..models import Filters, Turn
-from .events import AnswerDone, AnswerFailed, AnswerStarted, AnswerToken
+from .events import AnswerDone, AnswerFailed, AnswerStarted, AnswerStatus, AnswerToken
 from .workers import store_lock
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def write_answer(screen: Any, store: Any, view: Any, gen: Generation, filters: F
             follow_server()
             answer = ask(view, gen.question, engine=gen.engine, k=ANSWER_K,
                          filters=filters if filters.active else None, on_token=on_token, stop=gen.stop,
-                         history=history)
+                         history=history, on_status=lambda text: screen.post_message(AnswerStatus(gen, text)))
     except LitreviewError as exc:
         screen.post_message(AnswerFailed(gen, str(exc), exc))
         return

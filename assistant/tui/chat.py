@@ -39,7 +39,7 @@ from ..settings import Settings
 from . import papers
 from .answering import Generation, write_answer
 from .commands import REGISTRY, CommandError, describe_filters, is_command
-from .events import AnswerDone, AnswerFailed, AnswerStarted, AnswerToken, ServerChanged
+from .events import AnswerDone, AnswerFailed, AnswerStarted, AnswerStatus, AnswerToken, ServerChanged
 from .keymap import CHAT_BINDINGS
 from .prompt_history import InputHistory
 from .screens import ConversationsScreen, PaperScreen
@@ -335,6 +335,12 @@ class ChatScreen(Screen[None]):
         except LitreviewError as exc:
             self.notify(f"could not save the conversation: {exc}", severity="error")
 
+    def on_answer_status(self, event: AnswerStatus) -> None:
+        """A slow model reading its sources: say so under the empty reply until its first token."""
+        gen = event.generation
+        if not (gen.finished or gen.detached or gen.first_token is not None):
+            gen.widget.set_meta(f"{event.text}… (esc stops)")
+
     def on_answer_started(self, event: AnswerStarted) -> None:
         gen = event.generation
         if not (gen.finished or gen.detached):
@@ -372,7 +378,8 @@ class ChatScreen(Screen[None]):
         self._save(self.conversation.add_reply, message)
         await gen.widget.stop_stream()
         self.current_answer = message
-        await gen.widget.show(message, answer_meta(message, answer.usage.get("seconds")))
+        await gen.widget.show(message, answer_meta(message, answer.usage.get("seconds"),
+                                                   answer.usage.get("first_token_seconds")))
         self.show_sources(message.sources, message)
         self.update_status()
 

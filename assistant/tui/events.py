@@ -1,7 +1,8 @@
 """What workers tell the chat screen: typed messages, posted from the worker thread.
 
-An answer's worker posts :class:`AnswerStarted` when retrieval is done and generation begins,
-:class:`AnswerToken` for each piece of streamed text, then :class:`AnswerDone` or
+An answer's worker posts :class:`AnswerStatus` while a slow model reads its sources ("reading 4 sources
+with qwen2.5"), :class:`AnswerStarted` when the first text arrives, :class:`AnswerToken` for each piece
+of streamed text, then :class:`AnswerDone` or
 :class:`AnswerFailed`. :class:`ServerChanged` says a shared server's papers changed.
 """
 
@@ -21,6 +22,14 @@ class AnswerEvent(Message):
     def __init__(self, generation: "Generation") -> None:
         super().__init__()
         self.generation = generation
+
+
+class AnswerStatus(AnswerEvent):
+    """What the engine is doing before its first token."""
+
+    def __init__(self, generation: "Generation", text: str) -> None:
+        super().__init__(generation)
+        self.text = text
 
 
 class AnswerStarted(AnswerEvent):

@@ -256,9 +256,9 @@ def render_answer(message: Message) -> str:
     return body
 
 
-def answer_meta(message: Message, seconds: object = None) -> str:
+def answer_meta(message: Message, seconds: object = None, first_token: object = None) -> str:
     """The line under a reply: engine (or what it is, when an older saved reply did not record it),
-    how many sources it cites, time, then its notes."""
+    how many sources it cites, time (and a model's time to its first token), then its notes."""
     label = KIND_LABEL.get(message.kind, message.kind)
     engine = message.engine
     parts = [engine if message.kind == "answer" else f"{label} · {engine}"] if engine else [label]
@@ -269,6 +269,8 @@ def answer_meta(message: Message, seconds: object = None) -> str:
             parts.append(f"{len(message.sources)} papers")
     if isinstance(seconds, (int, float)):
         parts.append(f"{seconds:.2f} s")
+    if isinstance(first_token, (int, float)):
+        parts.append(f"first token after {first_token:.1f} s")
     lines = [" · ".join(parts)]
     # "(stopped)" already says it; the engine's own notes on stopping would repeat it
     lines += [f"note: {n}" for n in message.notes if not (message.partial and "stopped" in n)]

@@ -27,8 +27,11 @@ def slow_engine(store, calls: list[dict]):  # type: ignore[no-untyped-def]
     """A test double for a slow streaming model: a token every 20 ms, honouring ``stop``."""
     paper = next(iter(store.catalogue.iter_papers(limit=1)))
 
-    def ask(store_view, question, *, engine="auto", k=6, filters=None, on_token=None, stop=None, history=()):  # type: ignore[no-untyped-def]
+    def ask(store_view, question, *, engine="auto", k=6, filters=None, on_token=None, stop=None, history=(),  # type: ignore[no-untyped-def]
+            on_status=None):
         calls.append({"question": question, "engine": engine, "filters": filters, "stop": stop, "history": history})
+        if on_status:
+            on_status("reading 1 source with slow")
         produced = []
         for i, word in enumerate(WORDS):
             if stop is not None and stop.is_set():

@@ -70,3 +70,25 @@ def test_unreachable_llm_is_a_notification(make_app) -> None:
         assert errors(app) and app.is_running and app.generation is None
 
     run(app, scenario)
+
+
+def test_a_slow_model_shows_what_it_is_reading_until_its_first_token(make_app) -> None:
+    """Before a local model's first token the reply says what it is doing; afterwards the line under the
+    reply gives the time to the first token."""
+    with FakeOpenAIServer(default=Reply.text(ANSWER, delay=1.5)) as server:
+        app = make_app(openai_base_url=server.base_url, llm_timeout=10.0, llm_max_retries=0)
+
+        async def scenario(pilot) -> None:
+            await submit(pilot, QUESTION, wait=False)
+            [widget] = app.query(AnswerMessage)
+            meta = ""
+            for _ in range(100):
+                await pilot.pause(0.02)
+                meta = str(widget.query_one(".meta", Static).render())
+                if "reading" in meta:
+                    break
+            assert "sources with gpt-4o-mini" in meta and "esc stops" in meta and not widget.body.source
+            await settle(pilot)
+            assert "first token after" in str(widget.query_one(".meta", Static).render())
+
+        run(app, scenario)
