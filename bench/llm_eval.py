@@ -189,6 +189,12 @@ def _pairs(text: str, evidence: dict[int, str]) -> tuple[list[tuple[str, str]], 
     return pairs, claims
 
 
+def _model_wrote(row: dict) -> bool:
+    """The shown text is the model's (not the offline engine's, nor its fall-back)."""
+    return row.get("mode") not in ("offline",) and not str(row.get("engine") or "").startswith("offline") \
+        and not row.get("fallback")
+
+
 def score(rows: list[dict], qs: dict[str, Question], store, verifier, label: str) -> dict:  # type: ignore[no-untyped-def]
     from assistant.engines.output import REASONING_OPEN, cut_repetition, remove_echo
     from assistant.models import Evidence
@@ -215,8 +221,9 @@ def score(rows: list[dict], qs: dict[str, Question], store, verifier, label: str
         s["claims"] += claims
         s["claims_supported"] += len({c for c, _ in good})
         ev = [Evidence(n, papers[n], papers[n].abstract, 1.0) for n in papers if papers[n] is not None]
-        echo = remove_echo(text, ev)
-        s["echo"] += bool(echo.titles or echo.dumped)
+        if _model_wrote(row):  # the offline engine's "Nearest papers" list is its own, not an echo
+            echo = remove_echo(text, ev)
+            s["echo"] += bool(echo.titles or echo.dumped)
         rep = cut_repetition(text)
         s["repetition"] += bool(rep.repeated or rep.loops)
         s["reasoning_shown"] += bool(REASONING_OPEN.search(text) or "</think>" in text)
@@ -327,6 +334,10 @@ def main() -> None:
                 continue
             rows = [r for r in rows if r["id"] in by_id]
             results.append(score(rows, by_id, store, verifier, f"{path.stem} ({len(rows)} q)"))
+            written = [r for r in rows if _model_wrote(r)]
+            if 0 < len(written) < len(rows):  # the answers the model wrote, without the offline fall-backs
+                results.append(score(written, by_id, store, verifier,
+                                     f"{path.stem}, model-written answers only ({len(written)} q)"))
             if rows and any(r.get("raw") for r in rows):
                 results.append(score(checks_over_raw(rows, store, verifier, off_by_id), by_id, store, verifier,
                                      f"{path.stem}, re-checked now"))
