@@ -17,14 +17,18 @@ def printable(text: object) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
+SECRET_MIN = 8  # shorter "keys" ("x", "none", "ollama") are placeholders for local servers, not secrets
+
+
 def redact(text: object, *secrets: str | None) -> str:
     """``text`` with every secret (the API key; by default ``OPENAI_API_KEY``) replaced: servers echo
-    request headers in error bodies, and those bodies end up in messages."""
+    request headers in error bodies, and those bodies end up in messages. A placeholder key shorter than
+    :data:`SECRET_MIN` is left alone: replacing "x" everywhere would garble every message."""
     import os
 
     text = str(text)
     for secret in secrets or (os.environ.get("OPENAI_API_KEY"),):
-        if secret and len(secret) >= 4:
+        if secret and len(secret) >= SECRET_MIN:
             text = text.replace(secret, "<OPENAI_API_KEY>")
     return text
 

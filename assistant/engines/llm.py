@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import ConfigError, LLMError
+from ..errors import SECRET_MIN, ConfigError, LLMError
 from ..settings import Settings
 from .output import ReasoningFilter, strip_reasoning
 
@@ -428,7 +428,7 @@ class LLMClient:
 
     def _clean(self, message: str) -> str:
         """One line, no API key, not too long."""
-        if self._secret:
+        if len(self._secret) >= SECRET_MIN:  # "x" for a local server is no secret; replacing it garbles text
             message = message.replace(self._secret, "***")
         message = _KEYLIKE.sub(r"\1-***", message)
         return _short(message)

@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from assistant.engines.llm import Completion, LLMClient
-from assistant.errors import ConfigError, LLMError
+from assistant.errors import ConfigError, LLMError, redact
 from assistant.settings import Settings
 from assistant.tokens import cost_usd, count_tokens
 from testkit.llm_server import FakeOpenAIServer, Reply, fake_embedding, words
@@ -137,6 +137,17 @@ def test_server_text_quoting_the_key_is_redacted(server, tmp_path, key):
         client_for(server, tmp_path, openai_api_key=key).complete(SYSTEM, USER)
     msg = assert_one_line(exc)
     assert "502" in msg and "upstream said" in msg and "sk-other-123456789" not in msg
+
+
+def test_a_placeholder_key_for_a_local_server_does_not_garble_messages(server, tmp_path):
+    """`OPENAI_API_KEY=x` (what local servers are given) is no secret: the message keeps its x's."""
+    server.default = Reply.status(502, "Expecting ',' delimiter: line 1 column 9 (max 2 retries)")
+    with pytest.raises(LLMError) as exc:
+        client_for(server, tmp_path, openai_api_key="x").complete(SYSTEM, USER)
+    msg = assert_one_line(exc)
+    assert "Expecting ',' delimiter" in msg and "max 2" in msg and "***" not in msg
+    assert redact("expected x, got x-ray", "x") == "expected x, got x-ray"
+    assert redact(f"key {KEY} leaked", KEY) == "key <OPENAI_API_KEY> leaked"
 
 
 def test_403_is_a_key_problem_too(server, tmp_path):
