@@ -33,7 +33,7 @@ from ..query import content_terms
 from ..roles import Role, TaggedSentence, method_names
 from ..store.lexical import tokenize
 from .markers import as_data, cite
-from .question import Kind, Reading, read_question
+from .question import TRAINING_PREFIXES, Kind, Reading, read_question
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -340,7 +340,7 @@ def _stem(word: str) -> str:
 
 def _family(word: str) -> tuple[str, ...]:
     """Stems that name the same thing: "training" also covers fine-tuning and retraining."""
-    if word.startswith(("train", "fine-tun", "finetun", "retrain")):
+    if word.startswith(TRAINING_PREFIXES):
         return tuple(_stem(w) for w in _TRAINING_FAMILY)
     return (_stem(word),)
 

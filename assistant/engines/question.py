@@ -69,7 +69,7 @@ _QUALIFIERS = frozenset("separate extra additional auxiliary external dedicated 
 # "fine-tuning | the model for every new subject". The qualifier is context, not the thing.
 _QUALIFIER_START_RE = re.compile(r"\s+(?:the|a|an|any|every|each|for|of|per|on|in|to|with|within|when|used|as)\s",
                                  re.I)
-_TRAINING = ("train", "fine-tun", "finetun", "retrain", "tuning")
+TRAINING_PREFIXES = ("train", "fine-tun", "finetun", "retrain", "tuning")  # one thing: "training or fine-tuning"
 
 
 def _head(phrase: str) -> str:
@@ -102,7 +102,7 @@ def read_question(question: str) -> Reading:
     if negative and is_list:  # "how does SWIFT draft without extra parameters?" asks about SWIFT alone
         thing = _head(negative.group("thing").strip())
         terms = tuple(t for t in content_terms(thing) if t not in _QUALIFIERS) or tuple(content_terms(thing))
-        if len(terms) > 1 and all(t.startswith(_TRAINING) for t in terms):  # "training or fine-tuning"
+        if len(terms) > 1 and all(t.startswith(TRAINING_PREFIXES) for t in terms):  # "training or fine-tuning"
             terms = terms[:1]
         if terms:
             return Reading(Kind.NEGATIVE, True, thing, terms)
