@@ -57,6 +57,7 @@ SHORT_ENV = {
     "LITREVIEW_INGEST_BATCH": ("store", "ingest_batch"),
     "LITREVIEW_MODEL": ("llm", "model"),
     "LITREVIEW_LLM_TIMEOUT": ("llm", "timeout"),
+    "LITREVIEW_LLM_FIRST_TOKEN_TIMEOUT": ("llm", "first_token_timeout"),
     "LITREVIEW_LLM_RETRIES": ("llm", "max_retries"),
     "OPENAI_BASE_URL": ("llm", "base_url"),
 }
@@ -64,6 +65,7 @@ SHORT_ENV = {
 SHORT_KEYS = {"chroma_url": ("store", "chroma_url"), "read_only": ("store", "read_only"),
               "embedding": ("store", "embedding"), "ingest_batch": ("store", "ingest_batch"),
               "llm_model": ("llm", "model"), "llm_timeout": ("llm", "timeout"),
+              "llm_first_token_timeout": ("llm", "first_token_timeout"),
               "llm_max_retries": ("llm", "max_retries"), "openai_base_url": ("llm", "base_url")}
 SECTIONS = ("llm", "store", "retrieval", "answer", "tui")
 
@@ -87,7 +89,11 @@ class LLMSettings(_Section):
     model: str = Field("gpt-4o-mini", min_length=1, description="chat model name as the endpoint knows it")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
     timeout: float = Field(60.0, gt=0, allow_inf_nan=False,
-                           description="seconds a call may wait (for the first or the next token) before failing")
+                           description="seconds a call may wait for the next token before failing")
+    first_token_timeout: float = Field(300.0, gt=0, allow_inf_nan=False,
+                                       description="seconds a call may wait for its first token (never less than "
+                                                   "timeout): a local model reads the whole prompt first, which "
+                                                   "takes a minute or more on a CPU")
     max_retries: int = Field(3, ge=0, le=20, description="retries after a rate limit or server error; 0 = none")
     judge: bool = Field(False, description="also ask the model to judge each cited sentence against its abstract "
                                            "(one call per citation); its label counts only when the sentence it "

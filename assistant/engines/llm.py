@@ -6,9 +6,10 @@ first-class:
 
 * Every call streams, the structured ones (tool calls) too, so that a long generation on a CPU
   server is never cut by a timeout over the whole answer.
-* ``[llm] timeout`` is measured between tokens: the wait for the first token, then the wait for
-  each next one. A server that goes quiet mid-answer gives a ``partial`` completion marked
-  ``stalled``; one that never sends a first token is an :class:`~assistant.errors.LLMError`.
+* ``[llm] timeout`` is measured between tokens; the wait for the first token, while a local model
+  reads the whole prompt, has its own, longer limit (``[llm] first_token_timeout``, 300 s). A server
+  that goes quiet mid-answer gives a ``partial`` completion marked ``stalled``; one that never sends
+  a first token is an :class:`~assistant.errors.LLMError`.
 * Retries are litreview's own, and only ever before the server has started answering: connection
   errors, 408, 409, 429 and 5xx are retried up to ``max_retries`` times, waiting what the server
   asks for in ``Retry-After`` / ``retry-after-ms`` (up to :data:`RETRY_AFTER_MAX` s; a longer wait
@@ -154,13 +155,14 @@ class LLMClient:
         self.settings = settings
         self.model = settings.llm.model
         self.timeout = settings.llm.timeout
+        self.first_token_timeout = max(settings.llm.first_token_timeout, self.timeout)
         self.max_retries = settings.llm.max_retries
         # None: the openai client's own default endpoint (OpenAI), used only when a key is configured.
         self.base_url = settings.llm.base_url.rstrip("/") if settings.llm.base_url else None
         self._secret = settings.openai_api_key or ""
         self.last_usage: dict[str, Any] | None = None
         # The socket timeout is a backstop a little past the token clock, which decides (and words) a timeout.
-        socket_timeout = httpx.Timeout(self.timeout + 5, connect=min(self.timeout + 5, 30.0))
+        socket_timeout = httpx.Timeout(self.first_token_timeout + 5, connect=min(self.timeout + 5, 30.0))
         # the token clock starts when the request leaves, not while langchain is still setting it up
         http = httpx.Client(timeout=socket_timeout, follow_redirects=True, event_hooks={"request": [_note_sent]})
         self.chat = ChatOpenAI(
@@ -337,7 +339,9 @@ class LLMClient:
                 except queue.Empty:
                     if run.chunks == 0 and sent:
                         last = max(last, sent[-1])  # waiting for the first token: counted from the request
-                    if (sent or run.chunks) and time.monotonic() - last > self.timeout:
+                    # a model reads the whole prompt before its first token: that wait has its own limit
+                    limit = self.timeout if run.parts or run.tool_args else self.first_token_timeout
+                    if (sent or run.chunks) and time.monotonic() - last > limit:
                         if not run.parts and not run.tool_args:
                             raise self._error(_FirstTokenTimeout(), retries) from None
                         run.status = "stalled"
@@ -466,8 +470,9 @@ class LLMClient:
                        f"wait {wait} before another request, longer than litreview waits "
                        f"({RETRY_AFTER_MAX:g} s){after}: try again later")
         elif isinstance(exc, (_FirstTokenTimeout, openai.APITimeoutError)):
-            msg = (f"the LLM endpoint at {url} did not answer within {self.timeout:g} s (no first token; "
-                   "a slow local model may need more: raise [llm] timeout or LITREVIEW_LLM_TIMEOUT)")
+            msg = (f"the LLM endpoint at {url} did not answer within {self.first_token_timeout:g} s (no first "
+                   "token; a slow local model may need more: raise [llm] first_token_timeout or "
+                   "LITREVIEW_LLM_FIRST_TOKEN_TIMEOUT)")
         elif isinstance(exc, openai.APIConnectionError):
             cause = _root_cause(exc)
             msg = (f"cannot reach the LLM endpoint at {url} ({cause}){after}: is the server running and the "

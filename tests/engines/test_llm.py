@@ -180,7 +180,8 @@ def test_slow_server_times_out(server, tmp_path):
     server.push(Reply.text("too late", delay=3))
     start = time.monotonic()
     with pytest.raises(LLMError) as exc:
-        client_for(server, tmp_path, llm_timeout=0.5, llm_max_retries=0).complete(SYSTEM, USER)
+        client_for(server, tmp_path, llm_timeout=0.5, llm_first_token_timeout=0.5,
+                   llm_max_retries=0).complete(SYSTEM, USER)
     assert "did not answer within 0.5 s" in assert_one_line(exc)
     assert time.monotonic() - start < 2.5  # the timeout, not the server, ended the call
 

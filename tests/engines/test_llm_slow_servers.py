@@ -45,6 +45,15 @@ def test_a_slow_answer_longer_than_the_timeout_completes_when_tokens_keep_coming
     assert 0 < done.usage["first_token_seconds"] < 1.0
 
 
+def test_a_model_reading_a_long_prompt_gets_longer_than_the_token_timeout(server, tmp_path):
+    """A local model on a CPU reads the whole prompt before its first token: that wait has its own limit,
+    so the default 60 s between tokens does not kill a model that needs 70 s to start."""
+    server.push(Reply.text(ANSWER, delay=1.5))  # 1.5 s to the first token; 0.5 s allowed between tokens
+    done = client_for(server, tmp_path, llm_timeout=0.5, llm_first_token_timeout=5.0).complete(SYSTEM, USER)
+    assert done.finished and done.text == ANSWER and done.usage["first_token_seconds"] >= 1.5
+    assert Settings(home=tmp_path).llm.first_token_timeout == 300.0
+
+
 def test_a_server_that_goes_quiet_mid_answer_gives_a_stalled_partial_and_no_retry(server, tmp_path):
     # keep-alive comments do not count as tokens: the clock still runs
     server.push(Reply.text(ANSWER, stall_after=3, stall=20, ping=0.2))
@@ -61,10 +70,11 @@ def test_no_first_token_is_an_error_and_is_not_retried(server, tmp_path):
     server.default = Reply.text("late", delay=4)
     start = time.monotonic()
     with pytest.raises(LLMError) as exc:
-        client_for(server, tmp_path, llm_timeout=0.6, llm_max_retries=3).complete(SYSTEM, USER)
+        client_for(server, tmp_path, llm_timeout=0.6, llm_first_token_timeout=0.6,
+                   llm_max_retries=3).complete(SYSTEM, USER)
     assert time.monotonic() - start < 3
     msg = str(exc.value)
-    assert "did not answer within 0.6 s (no first token" in msg and "LITREVIEW_LLM_TIMEOUT" in msg
+    assert "did not answer within 0.6 s (no first token" in msg and "LITREVIEW_LLM_FIRST_TOKEN_TIMEOUT" in msg
     assert "retr" not in msg.split("(")[0]
     assert len(server.chat_requests()) == 1  # a retry would only queue behind the generation still running
 

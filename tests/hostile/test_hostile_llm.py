@@ -90,8 +90,8 @@ def one_line_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> s
 
 def test_timeout_is_one_line(cli, server) -> None:
     server.push(Reply.text(GOOD, delay=3))
-    proc = cli("ask", QUESTION, LITREVIEW_LLM_TIMEOUT="1")
-    one_line_error(proc, "did not answer within 1 s", "LITREVIEW_LLM_TIMEOUT")
+    proc = cli("ask", QUESTION, LITREVIEW_LLM_TIMEOUT="1", LITREVIEW_LLM_FIRST_TOKEN_TIMEOUT="1")
+    one_line_error(proc, "did not answer within 1 s", "LITREVIEW_LLM_FIRST_TOKEN_TIMEOUT")
 
 
 def test_429_with_retry_after_is_waited_for_then_answered(cli, server) -> None:
