@@ -194,8 +194,8 @@ def _item(block: Block, source: str, line: int, macros: dict[str, str]) -> _Item
         kind, match = _ENTRY_START.match(raw), _KEY_RE.search(raw)
         if (kind is None and match is None) or (kind is not None and kind.group(1).lower() in _NOT_ENTRIES):
             return None
-        key = match.group(1) if match else "?"
-        return _Item(line, key, skip=Skip(source, f"entry {key} (line {line})",
+        key = _shown_key(match.group(1)) if match else "?"
+        return _Item(line, key, skip=Skip(source, f"entry {key or '?'} (line {line})",
                                           f"malformed or truncated entry ({_why(block.error)})"), failed=True)
     if not isinstance(block, Entry) or block.entry_type.lower() in _NOT_ENTRIES:
         return None
@@ -208,11 +208,17 @@ def _item(block: Block, source: str, line: int, macros: dict[str, str]) -> _Item
                 clash.add(name)
             continue
         fields[name] = value
-    item = _Item(line, block.key or "", block.entry_type.lower(), fields)
+    item = _Item(line, _shown_key(block.key or ""), block.entry_type.lower(), fields)
     if clash and repeated:
-        where = f"entry {block.key} (line {line})"
+        where = f"entry {item.key or '?'} (line {line})"
         item.skip = Skip(source, where, f"has more than one {' and '.join(sorted(clash))} field")
     return item
+
+
+def _shown_key(key: str) -> str:
+    """A citation key as a message names it: keys hold no spaces, so a "key" the parser ran across a line
+    break or a terminal escape ends there ("0\n\x1b[31m" is "0")."""
+    return (clean_text(key).split() or [""])[0]
 
 
 def _inherit(child: _Item, parent: dict[str, str]) -> None:
