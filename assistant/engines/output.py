@@ -182,7 +182,11 @@ def without_markers(sentence: str) -> str:
     return restore(_tidy(MARKER_RE.sub("", sentence)))
 
 
+_EMPTY_EMPHASIS_RE = re.compile(r"(?<![*_])(\*\*|__)[ \t]*\1(?![*_])[ \t]*:?[ \t]*")  # "- **[2]**:" once [2] is gone
+
+
 def _tidy(text: str) -> str:
+    text = _EMPTY_EMPHASIS_RE.sub("", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
 
@@ -441,7 +445,8 @@ def cite_supported(text: str, evidence: Sequence[Evidence], verifier: "Verifier"
     markers and then answer without them. Returns (text, sentences cited)."""
     paras = paragraphs(text)
     todo = [(pi, si) for pi, para in enumerate(paras) for si, s in enumerate(para)
-            if not markers_of(s) and len(without_markers(s).split()) >= 5 and not REFUSAL_RE.search(s)]
+            if not markers_of(s) and len(without_markers(s).split()) >= 5 and not REFUSAL_RE.search(s)
+            and not _HEADING_RE.match(s)]
     if not todo or not evidence:
         return text, 0
     pairs = [(without_markers(_BULLET.sub("", paras[pi][si])), e.paper) for pi, si in todo for e in evidence]
@@ -460,6 +465,8 @@ def cite_supported(text: str, evidence: Sequence[Evidence], verifier: "Verifier"
     return join(paras), added
 
 
+# A Markdown heading or a label line ("### Comparison of …", "**Common features:**") states nothing to cite.
+_HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s|(?:[-*]\s+)?(?:\*\*|__)?[^.!?]*?:(?:\*\*|__)?\s*$)")
 _STATED_FIGURE_RE = re.compile(r"\d+\.\d+|\d+\s?(?:%|x\b|×)|\d{2,}")
 
 

@@ -268,3 +268,14 @@ def test_an_uncited_answer_falls_back_even_on_a_weak_match(evidence, verifier):
     checked = check_output("The detector runs at 2.5 frames per second after TensorRT optimization.",
                            evidence, verifier)
     assert fallback_reason(checked, weak=True) == "it cites no supported claim"
+
+
+def test_headings_are_never_cited_and_emptied_bold_goes(evidence, verifier):
+    """What Qwen2.5-Coder wrote in compare syntheses: a Markdown heading got a source as if it were a
+    claim, and "- **[2]**: …" left "- ****: …" once the unsupported [2] was removed."""
+    heading = "### Comparison of Medusa and Lookahead Decoding Methods"
+    cited, added = cite_supported(f"{heading}\n\n**Common features of both:**\n\n{GOOD}", evidence, verifier)
+    assert cited.startswith(heading + "\n") and "**Common features of both:**\n" in cited
+    checked = check_output("- **[1]**: It categorizes transformer layers into drafters and refiners.", evidence,
+                           verifier)
+    assert "****" not in checked.text and checked.text.startswith("- It categorizes")
