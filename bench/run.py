@@ -305,6 +305,21 @@ def tui_startup(home: Path) -> None:
     out()
 
 
+def kept_sections(path: Path, written: list[str]) -> list[str]:
+    """The ``## `` sections of the existing results file that this run does not write (the memory, lint and
+    real-model runs come from their own scripts), so that re-running the benchmark does not drop them."""
+    if not path.exists():
+        return []
+    ours = {line for line in written if line.startswith("## ")}
+    sections: list[list[str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+    return [line for section in sections if section[0] not in ours for line in ["", *section]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the slow cold-embedding runs")
@@ -339,7 +354,8 @@ def main() -> None:
             bench_lexical([int(x) for x in args.lexical_sizes.split(",")], out)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out(f"Peak RSS of the whole benchmark process: {peak:.0f} MB.")
-    args.out.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    kept = kept_sections(args.out, LINES)
+    args.out.write_text("\n".join(LINES + kept) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 
 
