@@ -44,7 +44,7 @@ LIST_POOL = 20  # papers retrieved for a "which" question (others: the caller's 
 DENSE_CANDIDATES = 16  # sentences embedded per question (the engine's main cost), lexically best first
 FOCUS_BONUS = 0.15  # follow-ups: bonus for sentences of the paper "it" refers to (conversation.referent)
 KEEP_RATIO = 0.92  # a paper is quoted when its best sentence scores this share of the best paper's
-LIST_KEEP_RATIO = 0.78
+LIST_KEEP_RATIO = 0.78  # "which" questions: ... this share of the reference below
 LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of the best three papers' scores
 LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
 LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
@@ -217,9 +217,9 @@ def joined(text: str) -> str:
 
 
 def compound_hits(terms: set[str], text: str) -> set[str]:
-    """The question's words found as the tail of a compound in ``text``: "phone" in "smartphones",
-    "splatting" in "Gaussian-splatting" is already split; short words ("rate", "head") are never matched
-    this way, they end too many unrelated words ("accelerate", "overhead")."""
+    """The question's words found as the tail of a longer word in ``text`` ("phone" in "smartphones").
+    Short words ("rate", "head") are never matched this way: they end too many unrelated words
+    ("accelerate", "overhead")."""
     long = [t for t in terms if len(t) >= COMPOUND_MIN]
     if not long:
         return set()
