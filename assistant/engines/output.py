@@ -440,9 +440,9 @@ def cite_supported(text: str, evidence: Sequence[Evidence], verifier: "Verifier"
     """Uncited claim sentences (5+ words) given the marker of the one source the verifier finds
     supporting them (label ``supported``, the best score among the sources) with a sentence about its own
     work: a paper is never made the source of a generic statement its background happens to echo. A
-    sentence that states figures is also given the one source whose own sentences hold every one of them
-    (a paraphrase of a result keeps its numbers). Others are left alone. Small models often quote with
-    markers and then answer without them. Returns (text, sentences cited)."""
+    sentence that states figures is also given the one source whose abstract states every one of them in
+    the paper's own work (a paraphrase of a result keeps its numbers). Others are left alone. Small models
+    often quote with markers and then answer without them. Returns (text, sentences cited)."""
     paras = paragraphs(text)
     todo = [(pi, si) for pi, para in enumerate(paras) for si, s in enumerate(para)
             if not markers_of(s) and len(without_markers(s).split()) >= 5 and not REFUSAL_RE.search(s)
@@ -471,8 +471,9 @@ _STATED_FIGURE_RE = re.compile(r"\d+\.\d+|\d+\s?(?:%|x\b|×)|\d{2,}")
 
 
 def _only_source_of_figures(sentence: str, verdicts: Sequence[Verdict]) -> int | None:
-    """Index of the one source whose own sentences hold every figure ``sentence`` states (none unmatched,
-    nothing contradicted), or None when no source or several do."""
+    """Index of the one source whose abstract states every figure ``sentence`` states (none unmatched,
+    nothing contradicted) and whose closest sentence is the paper's own work, or None when no source or
+    several do."""
     if not _STATED_FIGURE_RE.search(without_markers(sentence)):
         return None
     holding = [i for i, v in enumerate(verdicts)
