@@ -36,14 +36,13 @@ from bibtexparser.model import (
 from ..errors import InputError
 from ..models import Skip
 from ..textnorm import clean_text
-from .base import Record, SkipHold, iter_lines, make_paper
+from .base import Record, SkipHold, iter_lines, make_paper, year_in
 
 # bibtexparser logs every aborted block; we report those as Skips instead.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _ENTRY_START = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]")
 _KEY_RE = re.compile(r"@\s*[A-Za-z]+\s*[{(]\s*([^,\s{}()]+)")
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _NOT_ENTRIES = {"comment", "preamble", "string"}
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle")
 MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -217,8 +216,8 @@ def _item(block: Block, source: str, line: int, macros: dict[str, str]) -> _Item
 
 def _shown_key(key: str) -> str:
     """A citation key as a message names it: keys hold no spaces, so a "key" the parser ran across a line
-    break or a terminal escape ends there ("0\n\x1b[31m" is "0")."""
-    return (clean_text(key).split() or [""])[0]
+    break ends there ("0\n\x1b[31m" is "0"). Control characters left in it are escaped where it is shown."""
+    return (key.split() or [""])[0]
 
 
 def _inherit(child: _Item, parent: dict[str, str]) -> None:
@@ -244,14 +243,12 @@ def _paper(item: _Item, source: str) -> Record:
     if not clean_text(abstract, "bibtex"):
         return Skip(source, where, "no abstract (papers without one cannot be searched)")
     date = fields.get("date") or None
-    year_text = fields.get("year") or date or ""
-    year = _YEAR_RE.search(year_text)
     venue = next((fields[k] for k in _VENUE_FIELDS if fields.get(k)), None)
     archive = (fields.get("archiveprefix") or fields.get("eprinttype") or "").lower()
     arxiv_id = fields.get("eprint") if archive == "arxiv" else None
     return make_paper(
         source, where, title, abstract, "bibtex", authors=split_authors(fields.get("author", "")),
-        year=int(year.group(1)) if year else None, venue=venue, doi=fields.get("doi"),
+        year=year_in(fields.get("year") or date), venue=venue, doi=fields.get("doi"),
         url=fields.get("url"), arxiv_id=arxiv_id, date=date,
     )
 
