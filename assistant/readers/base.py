@@ -10,6 +10,7 @@ first good record in a :class:`SkipHold`.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,15 @@ from ..models import Paper, PaperMeta, Skip
 from ..textnorm import Markup
 
 Record = Paper | Skip
+YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")  # a four-digit year inside a date or a citation string
+
+
+def year_in(text: str | None) -> int | None:
+    """The first four-digit number in ``text`` ("2024-03-01", "Spring 2023", "c2019"), or None."""
+    found = YEAR_RE.search(text or "")
+    return int(found.group(1)) if found else None
+
+
 SNIFF_BYTES = 64 * 1024
 UTF16_SNIFF_BYTES = 4096  # how much of a file without a BOM is checked for the UTF-16 pattern of NULs
 MAX_HELD = 1000  # failures held back before a file's first good record

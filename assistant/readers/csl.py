@@ -19,9 +19,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..models import Skip
 from ..textnorm import clean_text
-from .base import Record, make_paper, read_text
+from .base import Record, make_paper, read_text, year_in
 
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:v\d+)?(?:\.pdf)?/?$", re.I)
 
@@ -89,8 +88,7 @@ def issued(value: object) -> tuple[int | None, str | None]:
                 return numbers[0], date
         value = value.get("raw") or value.get("literal")
     text = _text(value).strip()
-    year = _YEAR_RE.search(text)
-    return (int(year.group(1)) if year else None), (text or None)
+    return year_in(text), (text or None)
 
 
 def _arxiv_id(doi: str, url: str) -> str | None:

@@ -20,13 +20,12 @@ from pathlib import Path
 from ..errors import InputError
 from ..models import Skip
 from ..textnorm import clean_text
-from .base import Record, SkipHold, iter_lines, make_paper
+from .base import Record, SkipHold, iter_lines, make_paper, year_in
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {0,2}-(?: (.*)|$)")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:\s+([A-Za-z]{3})(?:\s+(\d{1,2}))?)?\s*$")
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _DOI_RE = re.compile(r"^(\S+)\s*\[doi\]\s*$", re.I)
 _TRANSLATED_RE = re.compile(r"^\s*\[([^\[\]]+)\](\.?)\s*$")
 
@@ -118,8 +117,7 @@ def medline_date(text: str) -> tuple[int | None, str | None]:
         return None, None
     match = _DATE_RE.match(text)
     if match is None or (match.group(2) and match.group(2).lower() not in _MONTHS):
-        year = _YEAR_RE.search(text)
-        return (int(year.group(1)) if year else None), text.strip()
+        return year_in(text), text.strip()
     yyyy, month, day = match.groups()
     date = yyyy
     if month:

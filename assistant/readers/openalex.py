@@ -21,7 +21,7 @@ from pathlib import Path
 from ..models import Skip
 from ..textnorm import clean_text
 from .apijson import dig, read_api_json, text_of
-from .base import Record, make_paper
+from .base import Record, make_paper, year_in
 
 EXPECTED = ('OpenAlex works: a /works response {"meta": ..., "results": [...]}, one work, '
             "an array of works, or one work per line")
@@ -29,7 +29,6 @@ _WORK_KEYS = ("id", "title", "display_name", "abstract_inverted_index", "authors
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:v\d+)?(?:\.pdf)?/?$", re.I)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _MAX_WORDS = 100_000  # far beyond any abstract; a hostile index cannot make the rebuild run away
 
 
@@ -89,8 +88,7 @@ def _year(work: dict[str, object], date: str | None) -> int | None:
     year = work.get("publication_year")
     if isinstance(year, int) and not isinstance(year, bool) and 0 < year <= 9999:
         return year
-    found = _YEAR_RE.search(date or "")
-    return int(found.group(1)) if found else None
+    return year_in(date)
 
 
 def _authors(authorships: object) -> list[str]:

@@ -19,10 +19,9 @@ from rispy import RisParser
 from ..errors import InputError
 from ..models import Skip
 from ..textnorm import clean_text
-from .base import Record, SkipHold, iter_lines, make_paper
+from .base import Record, SkipHold, iter_lines, make_paper, year_in
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
 def _records(path: Path, encoding: str | None) -> Iterator[tuple[int, list[str], str | None]]:
@@ -144,8 +143,7 @@ def ris_date(text: str) -> tuple[int | None, str | None]:
         return None, None
     match = _RIS_DATE.match(text)
     if match is None:
-        year = _YEAR_RE.search(text)
-        return (int(year.group(1)) if year else None), text.strip()
+        return year_in(text), text.strip()
     yyyy, mm, dd, other = match.groups()
     date = yyyy
     if mm and 1 <= int(mm) <= 12:

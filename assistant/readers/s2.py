@@ -12,20 +12,18 @@ abstract is a :class:`Skip` naming its ``paperId``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..models import Skip
 from ..textnorm import clean_text
 from .apijson import dig, read_api_json, text_of
-from .base import Record, make_paper
+from .base import Record, make_paper, year_in
 
 EXPECTED = ('Semantic Scholar papers: a search response {"total": ..., "data": [...]}, a /paper/batch array, '
             "one paper, or one paper per line")
 _PAPER_KEYS = ("paperId", "title", "abstract", "externalIds", "citingPaper", "citedPaper")
 _WRAPPERS = ("citingPaper", "citedPaper")
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
 def read_s2(path: Path, encoding: str | None = None) -> Iterator[Record]:
@@ -42,8 +40,7 @@ def _year(paper: dict[str, object], date: str | None) -> int | None:
     year = paper.get("year")
     if isinstance(year, int) and not isinstance(year, bool) and 0 < year <= 9999:
         return year
-    found = _YEAR_RE.search(date or "")
-    return int(found.group(1)) if found else None
+    return year_in(date)
 
 
 def _paper(item: object, source: str, where: str) -> Record:

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..models import Skip
 from ..textnorm import Markup, clean_text
-from .base import Record, SkipHold, iter_lines, make_paper
+from .base import Record, SkipHold, iter_lines, make_paper, year_in
 
 # field -> accepted names, best first (normalised: casefolded, spaces/dashes -> "_").
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -36,7 +36,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "categories": ("categories", "category"),
 }
 DELIMITERS = ",;\t|"
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
 def _norm(name: object) -> str:
@@ -241,10 +240,9 @@ def _record(fields: dict[str, object], source: str, where: str, markup: Markup =
     if not clean_text(abstract, markup):
         return Skip(source, where, "empty abstract (papers without one cannot be searched)")
     date = _text(_pick(fields, "date")) or None
-    year = _YEAR_RE.search(_text(_pick(fields, "year")) or date or "")
     return make_paper(
         source, where, title, abstract, markup, authors=_authors(_pick(fields, "authors")),
-        year=int(year.group(1)) if year else None, date=date,
+        year=year_in(_text(_pick(fields, "year")) or date), date=date,
         venue=_text(_pick(fields, "venue")) or None, doi=_text(_pick(fields, "doi")) or None,
         url=_text(_pick(fields, "url")) or None, arxiv_id=_text(_pick(fields, "arxiv_id")) or None,
         categories=[c for c in re.split(r"[\s;,]+", _text(_pick(fields, "categories"))) if c],

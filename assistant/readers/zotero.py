@@ -39,7 +39,7 @@ from urllib.parse import quote
 from ..errors import InputError
 from ..models import Skip
 from ..textnorm import clean_text
-from .base import Record, check_file, make_paper
+from .base import YEAR_RE, Record, check_file, make_paper
 from .tabular import arxiv_year
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -51,7 +51,6 @@ REQUIRED_TABLES = ("items", "itemTypes", "itemData", "itemDataValues", "fields",
 _ZOTERO_MARK = b"CREATE TABLE itemDataValues"  # a table of Zotero's schema, as its schema page spells it
 ZOTERO_SNIFF_BYTES = 1024 * 1024
 
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
 _ARXIV_OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV_EXTRA_RE = re.compile(rf"^\s*arxiv\s*(?:id)?\s*:\s*(?:arxiv:)?({_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?\s*$",
@@ -268,7 +267,7 @@ def zotero_date(text: str) -> tuple[int | None, str | None]:
         else:
             shown = (typed or "").strip() or text
     latest = date.today().year + 1
-    found = next((int(y) for y in _YEAR_RE.findall(text) if 1000 <= int(y) <= latest), None)
+    found = next((int(y) for y in YEAR_RE.findall(text) if 1000 <= int(y) <= latest), None)
     return found, shown or None
 
 
