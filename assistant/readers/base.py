@@ -239,7 +239,7 @@ class SkipHold:
 def make_paper(source: str, where: str, title: str, abstract: str, markup: Markup = "plain",
                **meta: Unpack[PaperMeta]) -> Record:
     """The one way readers build a paper: :meth:`Paper.make`, or a :class:`Skip` naming the field that holds
-    text which cannot be stored as UTF-8.
+    text which cannot be stored as UTF-8, or whose title or abstract is empty once its markup is read.
 
     Python strings can hold lone surrogates (JSON's ``"\\ud800"``, a file read with ``--encoding utf-7``);
     no UTF-8 file, database or embedding model accepts them, so such a record is refused here, where it is
@@ -250,7 +250,14 @@ def make_paper(source: str, where: str, title: str, abstract: str, markup: Marku
             if isinstance(text, str) and not _encodable(text):
                 return Skip(source, where, f"the {name.replace('_', ' ')} holds text that is not valid Unicode "
                                            "(a lone surrogate such as \\ud800); fix or remove it")
-    return Paper.make(title, abstract, source, markup, **meta)
+    paper = Paper.make(title, abstract, source, markup, **meta)
+    # "{" or "\\relax" is text before its markup is read and nothing after: no paper to search
+    if not paper.title:
+        return Skip(source, where, "the title is empty once its markup is read")
+    if not paper.abstract:
+        return Skip(source, where, "the abstract is empty once its markup is read (papers without one cannot be "
+                                   "searched)")
+    return paper
 
 
 def _encodable(text: str) -> bool:

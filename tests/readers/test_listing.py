@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import examples
 
@@ -77,12 +77,19 @@ BLOCKS = st.one_of(
 
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(blocks=st.lists(BLOCKS, max_size=12))
+@example(blocks=["{", ABSTRACT])  # a title that is only markup: empty once its TeX is read
 def test_property_every_paper_is_a_title_plus_abstract(tmp_path: Path, blocks: list[str]) -> None:
     path = write(tmp_path, "\n\n".join(blocks) + "\n" if blocks else "x\n")
     for record in read_listing(path):
         if isinstance(record, Paper):
             assert record.title and len(record.abstract) >= 100
             assert record.title.casefold() not in FURNITURE
+
+
+def test_a_title_of_markup_alone_is_a_skip_not_an_empty_paper(tmp_path: Path) -> None:
+    records = list(read_listing(write(tmp_path, f"{{\n\n{ABSTRACT}\n\nReal\n\n{ABSTRACT}\n")))
+    assert [type(r).__name__ for r in records] == ["Skip", "Paper"] and records[1].title == "Real"
+    assert "title is empty once its markup is read" in records[0].reason
 
 
 def test_invisible_line_is_not_a_title(tmp_path: Path) -> None:
