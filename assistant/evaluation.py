@@ -28,6 +28,7 @@ from .textnorm import paper_id_for
 
 if TYPE_CHECKING:
     from .engines.answer import EngineName
+    from .models import Answer
     from .retrieval import Mode
     from .store import Store
 
@@ -185,11 +186,13 @@ def run_answer_eval(store: Store, sets: dict[str, list[Question]],
     numeric_ok = numeric_n = refused_ok = refuse_n = false_refusals = in_n = 0
     weak_refuse = weak_in = 0  # answered with the weak-match note
     latencies: list[float] = []
+    answers: list[Answer] = []
     for questions in sets.values():
         for q in questions:
             start = time.perf_counter()
             answer = ask(store, q.question, engine=engine)
             latencies.append(time.perf_counter() - start)
+            answers.append(answer)
             given = {e.n: e.paper.paper_id for e in answer.evidence}
             for c in answer.citations:
                 total += 1
@@ -231,8 +234,49 @@ def run_answer_eval(store: Store, sets: dict[str, list[Question]],
         "refused_or_weak": (refused_ok + weak_refuse) / refuse_n if refuse_n else float("nan"),
         "weak_on_answerable": weak_in / in_n if in_n else float("nan"),
         "ask_p50_ms": float(np.percentile(lat, 50)), "ask_p95_ms": float(np.percentile(lat, 95)),
+        **({} if offline else model_output_metrics(answers)),
         **quality_metrics(store, engine),
         **verification_metrics(store),
+    }
+
+
+# What the output checks (engines/output.py) say they removed from a model's answer, by the words of their notes.
+_ECHO_NOTES = ("source list the model repeated", "copied from the abstracts", "parts of the prompt the model repeated")
+_LOOP_NOTES = ("cut a repetition loop",)
+
+
+def model_output_metrics(answers: list[Answer]) -> dict[str, float]:
+    """What a model's answers were like, for ``eval --engine llm``.
+
+    * ``model_citation_precision``: of the sentences the model cited, the share the verifier finds
+      supported (or partly) by the abstracts they cite, before the checks removed the others (the shown
+      answer keeps only those, so its own precision says nothing);
+    * ``citation_recall``: of the claim sentences shown, the share that keep a supported citation;
+    * ``fell_back``: answers the output checks gave to the offline engine;
+    * ``echo_rate`` / ``loop_rate``: of the answers the model's text was shown for, those in which the checks
+      removed an echoed source list, an abstract dump or prompt text / cut a repetition loop (what the
+      model wrote, not what is shown);
+    * ``first_token_p50_s`` and ``tokens_mean`` from the endpoint's usage.
+    """
+    from .engines.output import CONTRADICTED_NOTE, UNSUPPORTED_NOTE
+
+    written = [a for a in answers if not a.engine.startswith("offline")]  # the fall-backs are the offline engine's
+    verdicts = [v for a in written for v in a.sentences]
+    taken_out = sum(note.startswith((CONTRADICTED_NOTE, UNSUPPORTED_NOTE + ":")) for a in written for note in a.notes)
+    kept = sum(bool(v.kept) for v in verdicts)
+    claims = kept + sum(len(a.uncited) for a in written)
+    firsts = [float(t) for a in answers if isinstance(t := a.usage.get("first_token_seconds"), (int, float))]
+    tokens = [float(t) for a in answers if isinstance(t := a.usage.get("total_tokens"), int)]
+    n, shown = len(answers) or 1, len(written) or 1
+    return {
+        "model_citation_precision": (sum(v.label in ("supported", "partial") for v in verdicts)
+                                     / (len(verdicts) + taken_out) if verdicts or taken_out else float("nan")),
+        "citation_recall": kept / claims if claims else float("nan"),
+        "fell_back": sum(a.engine.startswith("offline") for a in answers) / n,
+        "echo_rate": sum(any(k in note for note in a.notes for k in _ECHO_NOTES) for a in written) / shown,
+        "loop_rate": sum(any(k in note for note in a.notes for k in _LOOP_NOTES) for a in written) / shown,
+        "first_token_p50_s": float(np.percentile(firsts, 50)) if firsts else float("nan"),
+        "tokens_mean": float(np.mean(tokens)) if tokens else float("nan"),
     }
 
 

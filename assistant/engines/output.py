@@ -483,6 +483,9 @@ def _only_source_of_figures(sentence: str, verdicts: Sequence[Verdict]) -> int |
 
 
 # -- 8. verification -----------------------------------------------------------------------------------
+# How the notes name a cited sentence the check took out (counted by evaluation.model_output_metrics).
+CONTRADICTED_NOTE = "removed a sentence its source contradicts"
+UNSUPPORTED_NOTE = "unsupported"
 _RANK = {"supported": 3, "partial": 2, "unsupported": 1, "contradicted": 0}
 SUPPORTED_LABELS = frozenset({"supported", "partial"})
 
@@ -562,11 +565,11 @@ def verify_sentences(text: str, evidence: Sequence[Evidence], verifier: "Verifie
             dropped = [n for n in got if n not in keep]
             shown = without_markers(sentence)
             if label == "contradicted":
-                notes.append(f"removed a sentence its source contradicts: \"{_short(shown)}\" "
+                notes.append(f"{CONTRADICTED_NOTE}: \"{_short(shown)}\" "
                              f"{''.join(f'[{n}]' for n in got)}")
                 new = None
             elif not keep:
-                notes.append(f"unsupported: \"{_short(shown)}\" is not borne out by "
+                notes.append(f"{UNSUPPORTED_NOTE}: \"{_short(shown)}\" is not borne out by "
                              f"{''.join(f'[{n}]' for n in got)}; "
                              + ("the sentence was removed" if remove_unsupported else "its citation was removed"))
                 new = None if remove_unsupported else _with_markers(sentence, ())
