@@ -240,13 +240,9 @@ def run_answer_eval(store: Store, sets: dict[str, list[Question]],
     }
 
 
-# What the output checks (engines/output.py) say they removed from a model's answer, by the words of their notes.
-_ECHO_NOTES = ("source list the model repeated", "copied from the abstracts", "parts of the prompt the model repeated")
-_LOOP_NOTES = ("cut a repetition loop",)
-
-
 def model_output_metrics(answers: list[Answer]) -> dict[str, float]:
-    """What a model's answers were like, for ``eval --engine llm``.
+    """What a model's answers were like, for ``eval --engine llm``, from what the output checks found in
+    the model's text (:meth:`assistant.engines.output.OutputCheck.summary`):
 
     * ``model_citation_precision``: of the sentences the model cited, the share the verifier finds
       supported (or partly) by the abstracts they cite, before the checks removed the others (the shown
@@ -258,23 +254,20 @@ def model_output_metrics(answers: list[Answer]) -> dict[str, float]:
       model wrote, not what is shown);
     * ``first_token_p50_s`` and ``tokens_mean`` from the endpoint's usage.
     """
-    from .engines.output import CONTRADICTED_NOTE, UNSUPPORTED_NOTE
-
     written = [a for a in answers if not a.engine.startswith("offline")]  # the fall-backs are the offline engine's
-    verdicts = [v for a in written for v in a.sentences]
-    taken_out = sum(note.startswith((CONTRADICTED_NOTE, UNSUPPORTED_NOTE + ":")) for a in written for note in a.notes)
-    kept = sum(bool(v.kept) for v in verdicts)
+    checks = [a.checks for a in written]
+    cited = sum(c.get("cited", 0) for c in checks)
+    kept = sum(bool(v.kept) for a in written for v in a.sentences)
     claims = kept + sum(len(a.uncited) for a in written)
     firsts = [float(t) for a in answers if isinstance(t := a.usage.get("first_token_seconds"), (int, float))]
     tokens = [float(t) for a in answers if isinstance(t := a.usage.get("total_tokens"), int)]
     n, shown = len(answers) or 1, len(written) or 1
     return {
-        "model_citation_precision": (sum(v.label in ("supported", "partial") for v in verdicts)
-                                     / (len(verdicts) + taken_out) if verdicts or taken_out else float("nan")),
+        "model_citation_precision": sum(c.get("supported", 0) for c in checks) / cited if cited else float("nan"),
         "citation_recall": kept / claims if claims else float("nan"),
         "fell_back": sum(a.engine.startswith("offline") for a in answers) / n,
-        "echo_rate": sum(any(k in note for note in a.notes for k in _ECHO_NOTES) for a in written) / shown,
-        "loop_rate": sum(any(k in note for note in a.notes for k in _LOOP_NOTES) for a in written) / shown,
+        "echo_rate": sum(any(c.get(k) for k in ("echo_titles", "dumped", "prompt_tags")) for c in checks) / shown,
+        "loop_rate": sum(any(c.get(k) for k in ("repeated", "loops")) for c in checks) / shown,
         "first_token_p50_s": float(np.percentile(firsts, 50)) if firsts else float("nan"),
         "tokens_mean": float(np.mean(tokens)) if tokens else float("nan"),
     }

@@ -270,6 +270,7 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)
     weak_match: bool = False  # relevant enough to answer from, but no abstract matches the question closely
     sentences: list = field(default_factory=list)  # each cited sentence's verdict (engines.output.SentenceVerdict)
+    checks: dict[str, int] = field(default_factory=dict)  # what the output checks found in a model's text (counts)
 
     def to_json(self) -> dict[str, object]:
         return {"question": self.question, "answer": self.text, "engine": self.engine, "grounded": self.grounded,

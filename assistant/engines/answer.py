@@ -84,7 +84,7 @@ def ask(store: Store, question: str, *, engine: EngineName = "auto", k: int = 6,
                  if c.n in support else c for c in checked.citations]
     return Answer(question, checked.text, engine_label, grounded=grounded,
                   citations=citations, usage=usage, notes=notes, uncited=checked.uncited,
-                  partial=partial, evidence=evidence, weak_match=weak, sentences=verdicts)
+                  partial=partial, evidence=evidence, weak_match=weak, sentences=verdicts, checks=written.checks)
 
 
 _WORST_FIRST = {"contradicted": 0, "unsupported": 1, "partial": 2, "supported": 3}

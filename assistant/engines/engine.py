@@ -49,6 +49,7 @@ class Written:
     partial: bool = False  # the model's stream was cut or stopped
     label: str | None = None  # set when another engine than the chosen one wrote the text
     quotes: bool = False  # the text quotes the papers' own sentences verbatim (the offline engine)
+    checks: dict[str, int] = field(default_factory=dict)  # engines.output.OutputCheck's counts for a model's text
 
 
 class Engine(Protocol):
@@ -173,7 +174,8 @@ class LLMEngine:
         output = check_output(completion.text, evidence, verifier_for(store))
         reason = fallback_reason(output, weak) if completion.finished or not completion.text.strip() else None
         if not reason:
-            return Written(output.text, evidence, notes + output.notes, usage, partial=not completion.finished)
+            return Written(output.text, evidence, notes + output.notes, usage, partial=not completion.finished,
+                           checks=output.summary())
         # the model's answer does not hold up: the offline engine answers, and says why
         offline = OfflineEngine()
         hits, reading = offline.search(store, question, history, k, filters)

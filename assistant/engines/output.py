@@ -483,9 +483,6 @@ def _only_source_of_figures(sentence: str, verdicts: Sequence[Verdict]) -> int |
 
 
 # -- 8. verification -----------------------------------------------------------------------------------
-# How the notes name a cited sentence the check took out (counted by evaluation.model_output_metrics).
-CONTRADICTED_NOTE = "removed a sentence its source contradicts"
-UNSUPPORTED_NOTE = "unsupported"
 _RANK = {"supported": 3, "partial": 2, "unsupported": 1, "contradicted": 0}
 SUPPORTED_LABELS = frozenset({"supported", "partial"})
 
@@ -565,11 +562,11 @@ def verify_sentences(text: str, evidence: Sequence[Evidence], verifier: "Verifie
             dropped = [n for n in got if n not in keep]
             shown = without_markers(sentence)
             if label == "contradicted":
-                notes.append(f"{CONTRADICTED_NOTE}: \"{_short(shown)}\" "
+                notes.append(f"removed a sentence its source contradicts: \"{_short(shown)}\" "
                              f"{''.join(f'[{n}]' for n in got)}")
                 new = None
             elif not keep:
-                notes.append(f"{UNSUPPORTED_NOTE}: \"{_short(shown)}\" is not borne out by "
+                notes.append(f"unsupported: \"{_short(shown)}\" is not borne out by "
                              f"{''.join(f'[{n}]' for n in got)}; "
                              + ("the sentence was removed" if remove_unsupported else "its citation was removed"))
                 new = None if remove_unsupported else _with_markers(sentence, ())
@@ -616,6 +613,10 @@ class OutputCheck:
     def contradicted(self) -> int:
         return sum(v.label == "contradicted" for v in self.verdicts)
 
+    def summary(self) -> dict[str, int]:
+        """The counts, with the cited sentences and the supported ones among them (before any was removed)."""
+        return {**self.counts, "cited": self.cited, "supported": self.supported}
+
     @property
     def grounded(self) -> bool:
         """Whether the answer's cited claims hold: at least one is supported, and most of them are (an
@@ -637,7 +638,7 @@ def check_output(text: str, evidence: Sequence[Evidence], verifier: "Verifier | 
     body, _quotes = answer_part(visible)
     body = attach_markers(body)
     echo = remove_echo(body, evidence)
-    counts.update(echo_titles=echo.titles, copies=echo.copies, dumped=echo.dumped)
+    counts.update(echo_titles=echo.titles, copies=echo.copies, dumped=echo.dumped, prompt_tags=echo.prompt_tags)
     if echo.titles:
         notes.append(f"removed the source list the model repeated ({echo.titles} title(s))")
     if echo.dumped:
