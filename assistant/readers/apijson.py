@@ -32,7 +32,6 @@ from .base import Record, SkipHold, iter_lines
 Build = Callable[[object, str, str], Record]  # (record, source, where) -> Paper or Skip
 
 
-
 def text_of(value: object) -> str:
     """A JSON value as text: the string itself, "" for anything else (null, a number, an object)."""
     return value if isinstance(value, str) else ""
