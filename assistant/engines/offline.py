@@ -32,6 +32,7 @@ from ..models import Evidence
 from ..query import content_terms
 from ..roles import Role, TaggedSentence, method_names
 from ..store.lexical import tokenize
+from ..terms import WORD_RE, stem
 from .markers import as_data, cite
 from .question import TRAINING_PREFIXES, Kind, Reading, read_question
 
@@ -52,6 +53,7 @@ SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this s
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
 WITHOUT_BONUS = 0.2
+MEANS_SHARE = 0.5  # "which … by X-ing": X is required when at least this share of the listed papers name it
 TITLE_CONTEXT = 0.3  # weight of a question word that the sentence's paper has in its title, not the sentence
 COMPOUND_MIN = 5  # shortest question word matched as a compound's tail ("phone" in "smartphone")
 RANK_PRIOR = 0.1  # bonus for the first-retrieved paper, falling to 0 for the last (questions that are not lists)
@@ -450,6 +452,11 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
         if reading.is_list:  # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or best[n][0].score >= top * LIST_SURE_RATIO]
+        if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
+            by_n = {e.n: e for e in evidence}  # papers use the question's word for it (most listed ones do)
+            doing = [n for n in papers if _does_by(store, by_n[n], reading.means)]
+            if len(doing) >= MEANS_SHARE * len(papers):
+                papers = doing
         papers = papers[:limit]
     # A "how much" question with no specific condition ("how fast is it?") is answered by each figure.
     second = OPEN_FIGURE_RATIO if reading.kind is Kind.HOW_MUCH and not _asked_tokens(question, evidence) \
@@ -467,6 +474,18 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                     group.append(c)
         groups.append(sorted(group, key=lambda c: c.index))
     return groups
+
+
+def _does_by(store: Store, evidence: Evidence, means: str) -> bool:
+    """The paper's title or its own method, problem or result sentences name the mechanism a "which"
+    question asks for ("quantizing" -> "quantization", "quantized"), not negated."""
+    key = stem(means)
+    tagged = store.tagged([evidence.paper]).get(evidence.paper.paper_id, [])
+    texts = [evidence.paper.title] + [t.text for t in tagged
+                                      if t.own and t.role in (Role.METHOD, Role.PROBLEM, Role.RESULT)]
+    return any(key in {stem(p) for w in WORD_RE.findall(text) for p in (w, *w.split("-"))}
+               and not _does_without(text, (means,))
+               for text in texts)
 
 
 def _overlap(a: str, b: str) -> float:

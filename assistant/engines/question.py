@@ -69,6 +69,10 @@ _QUALIFIERS = frozenset("separate extra additional auxiliary external dedicated 
 # "fine-tuning | the model for every new subject". The qualifier is context, not the thing.
 _QUALIFIER_START_RE = re.compile(r"\s+(?:the|a|an|any|every|each|for|of|per|on|in|to|with|within|when|used|as)\s",
                                  re.I)
+# How a "which" question says the papers must do it: "compress the KV cache by quantizing it", "… by
+# offloading parts of it to SSDs", "by using distillation". The word after "by" names the mechanism.
+_MEANS_RE = re.compile(r"\bby\s+(?:means\s+of\s+|using\s+|leveraging\s+|employing\s+|applying\s+)?"
+                       r"(?:a\s+|an\s+|the\s+)?(?P<means>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})", re.I)
 TRAINING_PREFIXES = ("train", "fine-tun", "finetun", "retrain", "tuning")  # one thing: "training or fine-tuning"
 
 
@@ -88,10 +92,21 @@ class Reading:
     excluded: str = ""  # negative questions: the thing a qualifying paper does without, as written
     excluded_terms: tuple[str, ...] = ()  # its content words, qualifiers ("separate", "extra") dropped
     subject: str = ""  # what-is questions: the thing to define
+    means: str = ""  # "which" questions: how a qualifying paper must do it ("by quantizing it" -> "quantizing")
 
     @property
     def wants_figure(self) -> bool:
         return self.kind is Kind.HOW_MUCH
+
+
+def _mechanism(phrase: str) -> str:
+    """The word naming how it is done: the gerund ("quantizing it to low bits" -> "quantizing"), else the
+    head noun of the phrase ("knowledge distillation of the teacher" -> "distillation"); "" for none."""
+    words = phrase.split()
+    if words[0].lower().endswith("ing") and content_terms(words[0]):
+        return words[0]
+    head = content_terms(_head(phrase))
+    return head[-1] if head and head == content_terms(" ".join(words[:len(head)])) else ""
 
 
 def read_question(question: str) -> Reading:
@@ -109,7 +124,8 @@ def read_question(question: str) -> Reading:
     if _QUANTITY_RE.search(text):
         return Reading(Kind.HOW_MUCH, False)
     if is_list:
-        return Reading(Kind.WHICH, True)
+        means = _MEANS_RE.search(text)
+        return Reading(Kind.WHICH, True, means=_mechanism(means.group("means")) if means else "")
     if _COMPARE_RE.search(text):
         return Reading(Kind.COMPARE, False)
     what = _WHAT_IS_RE.match(text)

@@ -161,3 +161,26 @@ def test_one_good_paper_is_not_padded_with_near_misses(seeded_store: Store) -> N
 def test_compound_words_and_prefixes_match_the_question() -> None:
     assert compound_hits({"phone", "rate"}, "It runs on two smartphones and accelerates decoding.") == {"phone"}
     assert joined("reuses the pre-computed KV caches, re-uses them") == "reuses the precomputed KV caches, reuses them"
+
+
+@pytest.mark.parametrize(("question", "means"), [
+    ("Which papers compress the KV cache by quantizing it to low bit widths?", "quantizing"),
+    ("Which papers shrink LLMs by using knowledge distillation from a teacher?", "distillation"),
+    ("Which papers train models too big for the GPU by offloading parts of them to SSDs?", "offloading"),
+    ("Which papers speed up decoding by up to three times?", ""),  # a figure, not a mechanism
+    ("Which papers prune visual tokens?", ""),
+])
+def test_a_which_question_names_how_it_is_done(question: str, means: str) -> None:
+    assert read_question(question).means == means
+
+
+def test_a_which_question_lists_only_papers_that_do_it_the_asked_way(seeded_store: Store) -> None:
+    """KV-cache papers that compress by eviction or merging are not listed for "by quantizing it";
+    the quantization papers are."""
+    answer = ask(seeded_store, "Which papers compress the KV cache by quantizing it to low bit widths?",
+                 engine="offline")
+    titles = [c.title for c in answer.citations]
+    assert any(t.startswith("ZipCache") for t in titles)
+    assert any(t.startswith("Plug-and-Play 1.x-Bit KV Cache Quantization") for t in titles)
+    assert RAZOR not in titles
+    assert not any(t.startswith("Model Tells You Where to Merge") for t in titles)
