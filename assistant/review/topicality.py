@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 RELATIVE_FLOOR = 0.5  # share of the top hits' mean retrieval score a paper needs
 COVERAGE_MIN = 0.6  # idf-weighted share of the topic's facets a paper's own account must cover
+FOCUS_MIN = 0.65  # ... and the share that the title or one own sentence covers by itself
 DISTINCTIVE_IDF = 1.2  # a facet this rare (BM25 idf) or rarer is distinctive
 OWN_ROLES = frozenset({Role.PROBLEM, Role.METHOD, Role.RESULT, Role.CONCLUSION})
 CLAIM_ROLES = frozenset({Role.METHOD, Role.RESULT})
@@ -220,10 +221,12 @@ class Judged:
     relative: float  # retrieval score / the top hits' mean
     coverage: float  # own-account coverage of the topic's facets
     claim: bool  # an own METHOD/RESULT sentence (or the title) names a distinctive facet
+    focus: float = 1.0  # the most of the topic one statement covers: the title or one own sentence
 
     @property
     def on_topic(self) -> bool:
-        return self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
+        return (self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
+                and self.focus >= FOCUS_MIN)
 
 
 def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
@@ -240,10 +243,31 @@ def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
     owns = [account(h.paper.title, tagged.get(h.paper.paper_id, [])) for h in hits]
     claims = [account(h.paper.title, tagged.get(h.paper.paper_id, []), CLAIM_ROLES) for h in hits]
     distinctive = [f for f in topic_facets if f.weight >= DISTINCTIVE_IDF] or topic_facets
+    head_facets = facets(topic_head(topic), idf) or topic_facets
     out = []
     for hit, own, claim_account in zip(hits, owns, claims):
         claim = any(claim_account.has(o, defined) for f in distinctive for o in f.options)
-        out.append(Judged(hit, hit.score / best, coverage(topic_facets, own, defined), claim))
+        statements = [hit.paper.title] + [t.text for t in tagged.get(hit.paper.paper_id, [])
+                                           if t.own and t.role in OWN_ROLES]
+        focus = max(max(coverage(head_facets, a, defined), coverage(topic_facets, a, defined))
+                    for a in map(_account_of, statements))
+        out.append(Judged(hit, hit.score / best, coverage(topic_facets, own, defined), claim, focus))
     return out
+
+
+_CONTEXT_RE = re.compile(r"\s+(?:for|in|on|of|with|within|under|across|at|to|where|that|which|using|via|by)\s+|"
+                         r"\s*[(:;]", re.I)
+
+
+def topic_head(topic: str) -> str:
+    """What the review is about, without the context or description that follows it: "KV cache compression
+    | for long-context LLM inference", "speculative decoding | where a smaller draft model proposes …",
+    "custom hardware accelerators | (FPGA, ASIC …)"."""
+    return _CONTEXT_RE.split(topic.strip(), maxsplit=1)[0]
+
+
+def _account_of(text: str) -> Account:
+    seq = keys_in_order(text)
+    return Account(set(seq) - {BREAK}, seq)
 
 

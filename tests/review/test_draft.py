@@ -244,9 +244,13 @@ def test_empty_and_irrelevant_topics_are_refused(seeded_store) -> None:
 
 def test_drafts_keep_most_gold_papers_retrieval_finds(seeded_store) -> None:
     """Recall beside the precision the topicality test buys: of the gold papers that a 30-paper
-    retrieval finds, the share the draft keeps (0.73 when the test was written)."""
+    retrieval finds, the share the draft keeps, and the share of the references that are gold.
+
+    Requiring one own statement to cover the topic's head (FOCUS_MIN) moved them from 0.73 kept and
+    0.64 gold references (85 of 133) to 0.67 and 0.70 (78 of 111): fewer look-alikes, a few true
+    papers missed."""
     stored = {p.title for p in seeded_store.catalogue.iter_papers()}
-    found = kept = 0
+    found = kept = references = gold_references = 0
     times = []
     for line in TOPICS.read_text().splitlines():
         q = json.loads(line)
@@ -259,7 +263,30 @@ def test_drafts_keep_most_gold_papers_retrieval_finds(seeded_store) -> None:
         assert {r.paper.title for r in result.references} <= stored
         found += len(retrieved)
         kept += len(retrieved & referenced)
-    share = kept / found
-    print(f"\ngold papers retrieved: {found}, kept by the drafts: {kept} ({share:.1%}); "
+        references += len(referenced)
+        gold_references += len(referenced & gold)
+    share, precision = kept / found, gold_references / references
+    print(f"\ngold papers retrieved: {found}, kept by the drafts: {kept} ({share:.1%}); gold references "
+          f"{gold_references}/{references} ({precision:.1%}); "
           f"draft time max {max(times):.2f} s, mean {sum(times) / len(times):.2f} s over {len(times)} topics")
-    assert share >= 0.7
+    assert share >= 0.64
+    assert precision >= 0.67
+
+
+def test_topic_head_is_what_the_review_is_about() -> None:
+    from assistant.review.topicality import topic_head
+
+    assert topic_head("KV cache compression for long-context LLM inference") == "KV cache compression"
+    assert topic_head("speculative decoding where a small draft model proposes tokens") == "speculative decoding"
+    assert topic_head("custom hardware accelerators (FPGA, ASIC) for neural networks") == "custom hardware accelerators"
+    assert topic_head("token pruning, merging or sparsification") == "token pruning, merging or sparsification"
+    assert topic_head("on-device LLM inference") == "on-device LLM inference"
+
+
+def test_a_paper_that_touches_each_facet_in_a_different_sentence_is_not_on_the_topic(on_device) -> None:
+    """FlashSVD (memory-efficient streaming inference) and CacheBlend (LLM serving for RAG) name a device,
+    LLMs and inference somewhere in their own sentences, but no one statement of theirs is about on-device
+    LLM inference."""
+    titles = {r.paper.title.split(":")[0] for r in on_device.references}
+    assert {"PowerInfer-2", "LLM in a flash", "LLMCad"} <= titles
+    assert not titles & {"FlashSVD", "CacheBlend"}
