@@ -11,7 +11,11 @@ inference"). So a paper is kept when:
   paper's own problem, method, result or conclusion -- covers at least :data:`COVERAGE_MIN` of the
   topic's facets, weighted by how rare each facet is in the collection (BM25 idf), so "LLM" or
   "inference" weigh less than "on-device" or "hallucination";
-* at least one own METHOD or RESULT sentence (or the title) names one of the topic's distinctive facets.
+* at least one own METHOD or RESULT sentence (or the title) names one of the topic's distinctive facets;
+* one statement -- the title or a single own sentence -- covers at least :data:`FOCUS_MIN` of the topic's
+  head ("KV cache compression" of "KV cache compression for long-context LLM inference") or of the whole
+  topic by itself. A paper that names a device in one sentence, LLMs in another and inference in a third
+  touches the topic without being about it.
 
 Facets are read from the topic as a reviewer writes one:
 
