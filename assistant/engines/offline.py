@@ -49,6 +49,7 @@ LIST_KEEP_RATIO = 0.78  # "which" questions: ... this share of the reference bel
 LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of the best three papers' scores
 LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
 LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
+LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
@@ -451,7 +452,8 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
         papers = [n for n in ranked if best[n][0].score >= top * ratio]
         if reading.is_list:  # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
-            papers = [n for n in papers if covered[n] >= LIST_COVERAGE or best[n][0].score >= top * LIST_SURE_RATIO]
+            sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
+            papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:LIST_SURE_MAX]]
         if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
             by_n = {e.n: e for e in evidence}  # papers use the question's word for it (most listed ones do)
             doing = [n for n in papers if _does_by(store, by_n[n], reading.means)]

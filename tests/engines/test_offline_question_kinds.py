@@ -184,3 +184,15 @@ def test_a_which_question_lists_only_papers_that_do_it_the_asked_way(seeded_stor
     assert any(t.startswith("Plug-and-Play 1.x-Bit KV Cache Quantization") for t in titles)
     assert RAZOR not in titles
     assert not any(t.startswith("Model Tells You Where to Merge") for t in titles)
+
+
+def test_a_list_lists_few_papers_that_only_score_close_without_using_the_questions_words(seeded_store: Store) -> None:
+    """A plain-language "which" question whose words the abstracts do not use: the papers admitted on
+    their score alone, not on covering the question, are at most LIST_SURE_MAX, best first."""
+    from assistant.engines.offline import LIST_SURE_MAX
+
+    answer = ask(seeded_store, "Which papers get a diffusion model to produce an image in a single step instead "
+                               "of dozens?", engine="offline")
+    names = [c.title.split(":")[0] for c in answer.citations]
+    assert names[:2] == ["InstaFlow", "SlimFlow"]
+    assert len(names) <= LIST_SURE_MAX + 1  # one more (Lotus, "single-step") covers the question's words
