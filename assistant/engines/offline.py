@@ -15,7 +15,10 @@ same sentence, a method sentence for "how"). A paper appears only if one of its 
 the question, and for a question that is not a list a second paper must answer nearly as well as the
 first; the best paper leads, and the markers are numbered in reading order. A "what is X" answer quotes
 only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
-paper that owns the name. "Which" questions list every qualifying paper, one line each. When nothing in
+paper that owns the name. "Which" questions list every qualifying paper, one line each: a paper that
+covers the question's words, or at most three that score as well without them (plain-language questions
+the abstracts word differently); "which … by quantizing it" lists only papers whose own work names the
+mechanism, when most candidates use that word. When nothing in
 the abstracts reports what is asked, the answer says so and lists the nearest papers without citing
 them as support.
 """
