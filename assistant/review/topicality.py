@@ -15,7 +15,8 @@ inference"). So a paper is kept when:
 * one statement -- the title or a single own sentence -- covers at least :data:`FOCUS_MIN` of the topic's
   head ("KV cache compression" of "KV cache compression for long-context LLM inference") or of the whole
   topic by itself. A paper that names a device in one sentence, LLMs in another and inference in a third
-  touches the topic without being about it.
+  touches the topic without being about it; nor is a paper about what it takes as a given tool
+  ("utilizing an existing image-to-video model" to edit videos).
 
 Facets are read from the topic as a reviewer writes one:
 
@@ -79,9 +80,14 @@ BREAK = "|"  # stands for a dropped word between two words, so that a phrase nev
 
 def keys_in_order(text: str) -> list[str]:
     """The stemmed content words of ``text`` in order, hyphenated words split into their parts; a stop
-    word between words leaves a :data:`BREAK` (inside a hyphenated word it does not: "image-to-video")."""
+    word or a mark between words leaves a :data:`BREAK` (inside a hyphenated word it does not:
+    "image-to-video")."""
     out: list[str] = []
+    end = 0
     for match in _WORD_RE.finditer(text):
+        if out and out[-1] != BREAK and text[end:match.start()].strip():
+            out.append(BREAK)  # "image & video", "image, video": two things, not the phrase "image-to-video"
+        end = match.end()
         keys = [k for k in (_key(part) for part in _SPLIT_RE.split(match.group(0)) if part) if k]
         if keys:
             out += keys
@@ -254,13 +260,19 @@ def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
         statements = [hit.paper.title] + [t.text for t in tagged.get(hit.paper.paper_id, [])
                                            if t.own and t.role in OWN_ROLES]
         focus = max(max(coverage(head_facets, a, defined), coverage(topic_facets, a, defined))
-                    for a in map(_account_of, statements))
+                    for a in (_account_of(_TOOL_RE.sub(" | ", text)) for text in statements))
         out.append(Judged(hit, hit.score / best, coverage(topic_facets, own, defined), claim, focus))
     return out
 
 
 _CONTEXT_RE = re.compile(r"\s+(?:for|in|on|of|with|within|under|across|at|to|where|that|which|using|via|by)\s+|"
                          r"\s*[(:;]", re.I)
+
+
+# What a paper takes as a given tool is not what it is about: "utilizing an existing image-to-video model".
+_TOOL_RE = re.compile(r"\b(?:employ|utiliz|utilis|leverag|us|plug(?:s|ging)? in|build(?:s|ing)? on|adopt)\w*\s+"
+                      r"(?:an?\s+|any\s+|the\s+)?(?:existing|off-the-shelf|pre-?trained|publicly available)\s+"
+                      r"[\w-]+(?:\s+[\w-]+){0,3}", re.I)
 
 
 def topic_head(topic: str) -> str:

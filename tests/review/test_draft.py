@@ -290,3 +290,18 @@ def test_a_paper_that_touches_each_facet_in_a_different_sentence_is_not_on_the_t
     titles = {r.paper.title.split(":")[0] for r in on_device.references}
     assert {"PowerInfer-2", "LLM in a flash", "LLMCad"} <= titles
     assert not titles & {"FlashSVD", "CacheBlend"}
+
+
+def test_a_phrase_facet_is_not_matched_across_a_mark() -> None:
+    from assistant.review.topicality import BREAK, keys_in_order
+
+    assert keys_in_order("image-to-video generation")[:2] == ["imag", "video"]
+    assert keys_in_order("image & video inversion")[:3] == ["imag", BREAK, "video"]
+
+
+def test_a_paper_that_uses_the_topic_as_a_tool_is_not_about_it(seeded_store) -> None:
+    """AnyV2V edits videos by "utilizing an existing image-to-video generation model": image-to-video is
+    its tool, not its subject."""
+    titles = [r.paper.title for r in draft(seeded_store, "image-to-video generation").references]
+    assert any(t.startswith("I2V-Adapter") for t in titles)
+    assert not any(t.startswith("AnyV2V") for t in titles)
