@@ -21,7 +21,9 @@ from ..errors import InputError
 from ..models import Paper
 from .verifier import LABELS, Verifier
 
-KINDS = ("paraphrase", "negated", "direction", "wrong_figure", "other_paper", "background", "partial", "unsupported")
+# swapped_subject: a figure the paper reports for its own method, credited to one it compares with
+KINDS = ("paraphrase", "negated", "direction", "wrong_figure", "swapped_subject", "other_paper", "background",
+         "partial", "unsupported")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,10 @@ named signal values, the sentence that decided them and the conflict it found, i
   abstract sentences (with an embedder; only those sentences are ever embedded);
 * ``fig_matched``: share of the claim's figures found in the abstract with a compatible unit;
   ``fig_unmatched``: figures neither found nor contradicted; ``conflict_fig``: a figure whose
-  quantity the abstract states with another value (same unit, a sentence about the same thing);
+  quantity the abstract states with another value (same unit, a sentence about the same thing), or
+  a figure the paper reports for its own work that the claim credits to a method the paper only
+  compares with ("vLLM reaches speedups of 1.4-11.2x" against "FastSwitch outperforms … vLLM with
+  speedups of 1.4-11.2x"; :func:`credited_elsewhere`, conflict ``attribution``);
 * ``conflict_neg`` / ``conflict_dir``: the claim's clause and the abstract clause that matches it
   differ in negation, or point opposite ways (increase vs reduce, outperforms vs falls behind,
   with the sides of a comparison taken into account);
@@ -109,17 +112,24 @@ class PaperView:
     norm: str
     letters: str
     defined: dict[str, frozenset[str]]
+    own_names: frozenset[str] = frozenset()  # name keys of the paper's own method(s): "instaflow"
+    compared: frozenset[str] = frozenset()  # name keys it compares itself with ("outperforms vLLM")
     vectors: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # sentence index -> unit vector
 
     @classmethod
     def of(cls, title: str, abstract: str) -> "PaperView":
         sentences = split_sentences(abstract) or ([abstract] if abstract.strip() else [])
         own = own_names(title, abstract)
+        methods: set[str] = set()  # the method's own names alone, not the title's other words
         try:
             from ..roles import method_names  # the roles tagger's view of the paper's own names
-            own = own | {name_key(n) for n in method_names(title, abstract)}
+            methods = {name_key(n) for n in method_names(title, abstract)}
+            own = own | methods
         except ImportError:
             pass
+        head = title.partition(":")[0]
+        if ":" in title and len(head.split()) <= 4:
+            methods.add(name_key(head))
         own_terms = frozenset(t for n in own for t in content_terms(n))
         defined = acronyms(f"{title}. {abstract}")
         return cls(
@@ -133,6 +143,7 @@ class PaperView:
             names=name_keys(title) | name_keys(abstract) | own,
             own_terms=own_terms | content_terms(title.partition(":")[0] if ":" in title else ""),
             norm=_norm(abstract), letters=_letters(abstract), defined=defined,
+            own_names=frozenset(methods - {""}), compared=compared_names(sentences) - own,
         )
 
 
@@ -142,9 +153,91 @@ class Measured:
 
     values: dict[str, float]
     evidence: int | None  # index of the deciding abstract sentence
-    conflict: str | None  # "figure" | "negation" | "direction"
+    conflict: str | None  # "figure" | "negation" | "direction" | "attribution"
     conflict_match: float  # how closely the conflicting abstract text matches the claim
     note: str = ""
+
+
+# Where an abstract names what it compares with: "outperforms vLLM", "compared to DistriFusion".
+# "over" compares only after a figure or a comparative ("2.6x … over Orca"), not in "over an AWS cluster".
+_COMPARE_CUE_RE = re.compile(r"\b(?:than|compared (?:to|with)|versus|vs\.?|against|outperform\w*|surpass\w*|"
+                             r"exceed\w*|beat\w*)(?=\s)|(?:\d(?:%|x\b|×)|\b(?:speed-?ups?|improvements?|gains?|"
+                             r"faster|better|higher|lower)\b)[^.;]{0,60}?\bover(?=\s)", re.I)
+# A figure in the object of a comparison is the other method's: "compared to 30TF", "(83.3% vs. 80.8%)".
+# ("more than 150 times", "over 4,000 times" say how much, not whose.)
+_OBJECT_FIGURE_RE = re.compile(r"(?:(?<!more )(?<!less )(?<!fewer )\bthan|\bcompared (?:to|with)|\bversus|\bvs\.?|"
+                               r"\bagainst)\s+(?:\S+\s+){0,2}$", re.I)
+_ACHIEVED_BY_RE = re.compile(r"^\S*\s*(?:achieved|obtained|reported|reached|attained)\s+by\s+(?:the\s+)?(\S+)", re.I)
+COMPARED_WINDOW = 10  # words after a comparison cue in which the compared-with names are read
+_SELF_RE = re.compile(r"\b(?:we|our|ours|the proposed|this (?:paper|work|study))\b", re.I)
+
+
+_OBJECT_END_RE = re.compile(r"[;:(]|\s(?:on|in|with|for|at|using|across|under|when|while|by|to|from)\s", re.I)
+
+
+def _window(text: str, start: int) -> str:
+    """What a comparison cue compares with: the few words after it, up to a mark or a preposition ("… the
+    traditional Three-Pass algorithm | on Intel Broadwell"), as text in which a capitalised first word
+    still counts as a name (it does not open a sentence)."""
+    words = " ".join(text[start:].split()[:COMPARED_WINDOW])
+    end = _OBJECT_END_RE.search(words)
+    return "… " + (words[:end.start()] if end else words)
+
+
+def compared_names(sentences: list[str]) -> frozenset[str]:
+    """Name keys of what the abstract compares with: the names in the few words after "than", "over",
+    "compared to", "outperforms" …"""
+    out: set[str] = set()
+    for sentence in sentences:
+        for cue in _COMPARE_CUE_RE.finditer(sentence):
+            out |= {name_key(n) for n in names(_window(sentence, cue.end()))}
+    out.discard("")
+    return frozenset(out)
+
+
+def _theirs(sentence: str, figure: Figure, compared: frozenset[str]) -> bool:
+    """Whether ``figure`` in ``sentence`` is reported for a compared-with method, not for the paper's own:
+    in a parenthesis right after its name ("StyleGAN-T (13.9 in 0.1 second)"), in the object of a
+    comparison ("compared to 30TF", "83.3% vs. 80.8%"), or "achieved by" it."""
+    before = sentence[:figure.start]
+    opened = before.rfind("(")
+    if opened != -1 and ")" not in before[opened:]:
+        head = before[:opened].split()
+        if head and name_key(head[-1].rstrip(",;:")) in compared:
+            return True
+    if _OBJECT_FIGURE_RE.search(before):
+        return True
+    achieved = _ACHIEVED_BY_RE.match(sentence[figure.start + len(figure.text):])
+    return bool(achieved and name_key(achieved.group(1).rstrip(".,;:")) in compared)
+
+
+def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> int | None:
+    """The own sentence whose figure the claim credits to a method the paper only compares with, or None.
+
+    "vLLM reaches speedups of 1.4-11.2x" against "FastSwitch outperforms … vLLM with speedups of 1.4-11.2x":
+    the claim names vLLM (compared with) and not FastSwitch, and every place the abstract states the
+    figure reports it for the paper's own work."""
+    if not claimed or _SELF_RE.search(claim):  # "our method improves …" speaks for the paper itself
+        return None
+    object_names = {name_key(n) for cue in _COMPARE_CUE_RE.finditer(claim)  # "… faster than standard CFG"
+                    for n in names(_window(claim, cue.end()))}
+    subject = claim[:min(f.start for f in claimed)]  # who the claim credits comes before its figures
+    first = subject.split(maxsplit=1)[0] if subject.split() else ""
+    keys = {name_key(n) for n in names(subject)} | {name_key(first)}  # "Orca improves …": the opening name too
+    keys.discard("")
+    if any(k.startswith(o) for k in {name_key(n) for n in names(claim)} | keys for o in view.own_names if len(o) >= 3):
+        return None  # the claim names the paper's own method ("RT-DETR-R50" of RT-DETR)
+    if not (keys - object_names) & view.compared:
+        return None
+    found: int | None = None
+    for fig in (f for f in claimed if f.unit or f.value != int(f.value) or f.value >= 10):  # not "T=0", "2 GPUs"
+        places = [(i, f) for i, fs in enumerate(view.figures) for f in fs if fig.same_value(f) and fig.compatible(f)]
+        if not places:
+            continue
+        if any(not view.tagged[i].own or _theirs(view.sentences[i], f, view.compared) for i, f in places):
+            return None
+        found = places[0][0]
+    return found
 
 
 def clean_claim(text: str) -> str:
@@ -305,6 +398,10 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
         values["conflict_neg" if kind == "negation" else "conflict_dir"] = 1.0
         if match > conflict_match:
             conflict, conflict_match, evidence = kind, match, at
+    swapped = credited_elsewhere(claim, claimed, view)
+    if swapped is not None and conflict is None:
+        values["conflict_fig"] = 1.0  # the paper's own figure, credited to what it compares with
+        conflict, conflict_match, evidence = "attribution", 1.0, swapped
 
     claimed_names = {name_key(n) for n in names(claim)}
     claimed_names.discard("")

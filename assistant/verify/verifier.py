@@ -3,8 +3,8 @@
 ``Verifier(embedder=None).verify(claim, paper)`` returns a :class:`Verdict`. The score is the
 calibrated combination of the signals in :mod:`.signals`; the label comes from it, except that
 ``partial`` also follows from the ``half_right`` signal, and ``contradicted`` needs an explicit conflict
-(a negation, an opposite direction or a different figure for the same quantity) in abstract text that
-closely matches the claim: a low score
+(a negation, an opposite direction, a different figure for the same quantity, or the paper's own figure
+credited to a method it compares with) in abstract text that closely matches the claim: a low score
 alone only ever gives ``unsupported``. Per-paper work (sentences, roles, terms, figures and
 sentence vectors) is cached; :meth:`Verifier.verify_many` embeds all claims in one batch, and only
 the few abstract sentences each claim is compared with.
@@ -36,7 +36,7 @@ class Verdict:
     score: float  # 0..1, higher = more support
     evidence: str | None  # the abstract sentence that decided it
     signals: dict[str, float] = field(default_factory=dict)
-    conflict: str | None = None  # "figure" | "negation" | "direction" when contradicted
+    conflict: str | None = None  # "figure" | "negation" | "direction" | "attribution" when contradicted
 
 
 def decide(measured: Measured, calibration: Calibration) -> tuple[Label, float]:

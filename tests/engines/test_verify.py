@@ -76,6 +76,38 @@ def test_wrong_figure_for_the_same_quantity_is_contradicted(papers, verifier) ->
     assert wrong.signals["names_missing"] == 0.0  # "3x" is a figure, not a model name the paper lacks
 
 
+def test_a_figure_credited_to_the_method_it_was_compared_with_is_contradicted(papers, verifier) -> None:
+    """InstaFlow: "InstaFlow yields an FID of 13.1 in just 0.09 second, …, outperforming the recent StyleGAN-T
+    (13.9 in 0.1 second)". InstaFlow's figure credited to StyleGAN-T is a misattribution; StyleGAN-T's own
+    figure, in the parenthesis after its name, is what the abstract says of it."""
+    instaflow = paper(papers, "InstaFlow")
+    swapped = verifier.verify("StyleGAN-T yields an FID of 13.1 in just 0.09 second on MS COCO 2014-30k.", instaflow)
+    theirs = verifier.verify("StyleGAN-T reaches an FID of 13.9 in 0.1 second on MS COCO 2014-30k.", instaflow)
+    own = verifier.verify("InstaFlow reaches an FID of 13.1 in 0.09 second on MS COCO 2014-30k.", instaflow)
+    assert swapped.label == "contradicted" and swapped.conflict == "attribution"
+    assert "InstaFlow yields an FID of 13.1" in swapped.evidence
+    assert theirs.conflict is None and own.conflict is None and own.label == "supported"
+
+
+def test_a_figure_in_the_object_of_the_claims_own_comparison_is_not_swapped(papers, verifier) -> None:
+    """"… faster than vLLM" puts vLLM in the object: the claim credits the paper's own system, unnamed."""
+    fastswitch = paper(papers, "FastSwitch")
+    swapped = verifier.verify("The vLLM serving system reaches speedups of 1.4-11.2x across tail TTFT and TBT.",
+                              fastswitch)
+    unnamed = verifier.verify("The system reaches speedups of 1.4-11.2x in tail TTFT and TBT over vLLM.", fastswitch)
+    assert swapped.conflict == "attribution"
+    assert unnamed.conflict is None
+
+
+def test_no_sentence_of_the_corpus_is_a_misattribution_of_its_own_abstract(papers) -> None:
+    """Every abstract sentence, checked against its own abstract: none credits its figures elsewhere."""
+    from assistant.verify.signals import PaperView, credited_elsewhere
+
+    flagged = [(title, s) for title, p in papers.items() for view in [PaperView.of(p.title, p.abstract)]
+               for s in view.sentences if credited_elsewhere(s, figures(s), view) is not None]
+    assert flagged == []
+
+
 def test_a_figure_in_another_unit_or_context_is_not_a_conflict(papers, verifier) -> None:
     vista = paper(papers, "Vista")
     verdict = verifier.verify("Vista was trained for 30 days.", vista)  # '70% of comparisons' is another quantity
