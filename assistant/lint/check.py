@@ -38,7 +38,7 @@ class CitationCheck:
     label: LintLabel
     score: float
     evidence: str | None  # the abstract sentence that decided it
-    conflict: str | None = None  # "figure" | "negation" | "direction" when contradicted
+    conflict: str | None = None  # "figure" | "negation" | "direction" | "attribution" when contradicted
     known: bool = True  # False: the key is in no .bib or reference list
 
     def to_json(self) -> dict[str, object]:
