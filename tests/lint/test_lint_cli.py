@@ -212,3 +212,18 @@ def test_a_broken_bib_entry_is_named_on_stderr_and_the_rest_is_used(tmp_path: Pa
     assert verdicts(json.loads(proc.stdout)) == [(1, "vad2023", "supported"), (1, "broken", "not_found")]
     (note,) = proc.stderr.strip().splitlines()
     assert "refs.bib" in note and "broken" in note and "line 1" in note
+
+
+def test_a_papers_own_figure_credited_to_its_baseline_is_an_attribution_conflict(tmp_path: Path,
+                                                                                  seeded_home: Path) -> None:
+    """FlashFFTConv's abstract: "FlashFFTConv speeds up exact FFT convolutions by up to 7.93× over PyTorch"."""
+    (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
+    path = tmp_path / "review.md"
+    path.write_text("---\nbibliography: refs.bib\n---\n\n"
+                    "PyTorch speeds up exact FFT convolutions by up to 7.93x [@flashfft].\n"
+                    "FlashFFTConv runs exact FFT convolutions up to 7.93x faster than PyTorch [@flashfft].\n",
+                    encoding="utf-8")
+    report = lint_json(path, seeded_home)
+    assert verdicts(report) == [(5, "flashfft", "contradicted"), (6, "flashfft", "supported")]
+    text = run_main(["lint", str(path)], seeded_home).stdout
+    assert re.search(r"contradicted .*\[attribution\]", text), text
