@@ -84,6 +84,11 @@ class CachedEmbedder:
         finally:
             self._remember = before
 
+    def forget_recent(self) -> None:
+        """Drop the memory of recently embedded texts (the shipped vectors stay): a benchmark of new
+        questions must pay for embedding them."""
+        self._memory.clear()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)
 
