@@ -11,9 +11,10 @@ words (those in the paper's title counting a little for each of its sentences, "
 "smartphone", "pre-computed" read as "precomputed"), dense similarity from the MiniLM model that powers
 search (for the lexically most promising sentences), the paper's retrieval similarity, and a few
 kind-specific signals (a figure for "how much", the asked condition such as "7B" or "Objects365" in the
-same sentence, a method sentence for "how"). A paper appears only if one of its own sentences answers
-the question, and for a question that is not a list a second paper must answer nearly as well as the
-first; the best paper leads, and the markers are numbered in reading order. A "what is X" answer quotes
+same sentence, and the question's rarest word, "phone" in "how fast can a 7B model run on a phone?", in
+the sentence or its paper's title; a method sentence for "how"). A paper appears only if one of its own
+sentences answers the question, and for a question that is not a list a second paper must answer nearly as
+well as the first; the best paper leads, and the markers are numbered in reading order. A "what is X" answer quotes
 only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
 paper that owns the name. "Which" questions list every qualifying paper, one line each: a paper that
 covers the question's words, or at most three that score as well without them (plain-language questions
@@ -60,6 +61,7 @@ WITHOUT_BONUS = 0.2
 MEANS_SHARE = 0.5  # "which … by X-ing": X is required when at least this share of the listed papers name it
 TITLE_CONTEXT = 0.3  # weight of a question word that the sentence's paper has in its title, not the sentence
 COMPOUND_MIN = 5  # shortest question word matched as a compound's tail ("phone" in "smartphone")
+RAREST_BONUS = 0.15  # "how much" questions: bonus for naming the question's rarest word ("phone" in "… 7B … phone")
 RANK_PRIOR = 0.1  # bonus for the first-retrieved paper, falling to 0 for the last (questions that are not lists)
 FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times|-?fold|fps|tokens|ms\b|s\b|GB|MB|B\b|M\b|K\b|AP\b)"
                        r"|\d+\.\d+|\b\d{2,}\b")
@@ -275,6 +277,7 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
     title_terms = {e.n: set(tokenize([e.paper.title])[0]) & q_terms for e in evidence}
     tokens = tokenize([joined(c.text) for c in claims])
     asked = _asked_tokens(question, evidence) if reading.kind is Kind.HOW_MUCH else []
+    rarest = max(idf, key=idf.__getitem__) if reading.kind is Kind.HOW_MUCH and idf else None
     subject = set(tokenize([reading.subject])[0]) if reading.subject else set()
     percent = reading.kind is Kind.HOW_MUCH and bool(re.search(r"\b(?:percent\w*|share|fraction|proportion)\b|%",
                                                                question, re.I))
@@ -292,6 +295,8 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
         if asked:
             score += 0.2 * sum(_has_token(claim.text, a) or _has_token(by_n[claim.n].paper.title, a)
                                for a in asked) / len(asked)
+        if rarest and rarest in present | title_terms[claim.n]:
+            score += RAREST_BONUS
         if reading.kind is Kind.NEGATIVE and _does_without(claim.text, reading.excluded_terms):
             score += WITHOUT_BONUS  # the sentence that says it does without X is the answer
             must.append(len(cheap))

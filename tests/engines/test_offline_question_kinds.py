@@ -196,3 +196,12 @@ def test_a_list_lists_few_papers_that_only_score_close_without_using_the_questio
     names = [c.title.split(":")[0] for c in answer.citations]
     assert names[:2] == ["InstaFlow", "SlimFlow"]
     assert len(names) <= LIST_SURE_MAX + 1  # one more (Lotus, "single-step") covers the question's words
+
+
+def test_a_how_much_answer_leads_with_the_paper_that_meets_the_rarest_condition(seeded_store: Store) -> None:
+    """"How fast can a 7B model run on a phone?": "phone" is the question's rarest word; a 7B figure measured
+    on a GPU does not answer it, PowerInfer-2's tokens per second on a smartphone does."""
+    answer = ask(seeded_store, "How fast can a 7B model run on a phone?", engine="offline")
+    assert answer.citations[0].title.startswith("PowerInfer-2")
+    assert "smartphone" in answer.text.split("\n\n")[0]
+    assert not any(c.title.startswith("Enabling Fast 2-bit LLM on GPUs") for c in answer.citations)
