@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import SECRET_MIN, ConfigError, LLMError
+from ..errors import ConfigError, LLMError, redact
 from ..settings import Settings
 from .output import ReasoningFilter, strip_reasoning
 
@@ -431,11 +431,8 @@ class LLMClient:
                 "seconds": round(seconds, 3), "first_token_seconds": first_token, "estimated": not server}
 
     def _clean(self, message: str) -> str:
-        """One line, no API key, not too long."""
-        if len(self._secret) >= SECRET_MIN:  # "x" for a local server is no secret; replacing it garbles text
-            message = message.replace(self._secret, "***")
-        message = _KEYLIKE.sub(r"\1-***", message)
-        return _short(message)
+        """One line, no API key (this client's, or anything shaped like one), not too long."""
+        return _short(_KEYLIKE.sub(r"\1-***", redact(message, self._secret)))
 
     def _reason(self, exc: BaseException) -> str:
         """A short description of a failure that happened mid-stream."""
