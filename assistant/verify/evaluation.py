@@ -21,7 +21,8 @@ from ..errors import InputError
 from ..models import Paper
 from .verifier import LABELS, Verifier
 
-# swapped_subject: a figure the paper reports for its own method, credited to one it compares with
+# swapped_subject: a figure credited to the wrong side of a comparison (the paper's own to a method it compares
+# with, or a compared method's to the paper)
 KINDS = ("paraphrase", "negated", "direction", "wrong_figure", "swapped_subject", "other_paper", "background",
          "partial", "unsupported")
 

@@ -212,11 +212,14 @@ def _theirs(sentence: str, figure: Figure, compared: frozenset[str]) -> bool:
 
 
 def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> int | None:
-    """The own sentence whose figure the claim credits to a method the paper only compares with, or None.
+    """The abstract sentence whose figure the claim credits to the wrong side of a comparison, or None.
 
-    "vLLM reaches speedups of 1.4-11.2x" against "FastSwitch outperforms … vLLM with speedups of 1.4-11.2x":
-    the claim names vLLM (compared with) and not FastSwitch, and every place the abstract states the
-    figure reports it for the paper's own work."""
+    * the paper's own figure credited to a method it only compares with: "vLLM reaches speedups of
+      1.4-11.2x" against "FastSwitch outperforms … vLLM with speedups of 1.4-11.2x" (the claim names vLLM,
+      not FastSwitch, and every place the abstract states the figure reports it for its own work);
+    * a compared method's figure credited to the paper's own: "InstaFlow reaches an FID of 13.9" against
+      "… outperforming the recent StyleGAN-T (13.9 in 0.1 second)" (the claim names InstaFlow and not
+      StyleGAN-T, and the abstract states 13.9 only for StyleGAN-T; "MS COCO 2014-30k" beside it is context)."""
     if not claimed or _SELF_RE.search(claim):  # "our method improves …" speaks for the paper itself
         return None
     object_names = {name_key(n) for cue in _COMPARE_CUE_RE.finditer(claim)  # "… faster than standard CFG"
@@ -225,18 +228,28 @@ def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> in
     first = subject.split(maxsplit=1)[0] if subject.split() else ""
     keys = {name_key(n) for n in names(subject)} | {name_key(first)}  # "Orca improves …": the opening name too
     keys.discard("")
-    if any(k.startswith(o) for k in {name_key(n) for n in names(claim)} | keys for o in view.own_names if len(o) >= 3):
-        return None  # the claim names the paper's own method ("RT-DETR-R50" of RT-DETR)
-    if not (keys - object_names) & view.compared:
+    named = {name_key(n) for n in names(claim)} | keys
+    own = any(k.startswith(o) for k in named for o in view.own_names if len(o) >= 3)  # "RT-DETR-R50" of RT-DETR
+    if own:
+        theirs_named = named & view.compared
+        wanted = "theirs" if not theirs_named else None
+    else:
+        wanted = "own" if (keys - object_names) & view.compared else None
+    if wanted is None:
         return None
     found: int | None = None
     for fig in (f for f in claimed if f.unit or f.value != int(f.value) or f.value >= 10):  # not "T=0", "2 GPUs"
         places = [(i, f) for i, fs in enumerate(view.figures) for f in fs if fig.same_value(f) and fig.compatible(f)]
         if not places:
             continue
-        if any(not view.tagged[i].own or _theirs(view.sentences[i], f, view.compared) for i, f in places):
-            return None
-        found = places[0][0]
+        theirs = [_theirs(view.sentences[i], f, view.compared) for i, f in places]
+        if wanted == "own":  # every figure the claim states is the paper's own
+            if any(not view.tagged[i].own or t for (i, _), t in zip(places, theirs)):
+                return None
+            found = places[0][0]
+        elif all(theirs) and not _OBJECT_FIGURE_RE.search(claim[:fig.start]):
+            return places[0][0]  # one figure the abstract states only for a compared method is enough, unless
+            # the claim itself sets it on the other side of its comparison ("514 compared to 782")
     return found
 
 

@@ -89,6 +89,20 @@ def test_a_figure_credited_to_the_method_it_was_compared_with_is_contradicted(pa
     assert theirs.conflict is None and own.conflict is None and own.label == "supported"
 
 
+def test_a_compared_methods_figure_credited_to_the_paper_is_contradicted(papers, verifier) -> None:
+    """The other way round: StyleGAN-T's 13.9 credited to InstaFlow; FMViT's "(83.3% vs. 80.8%)" over
+    Resnet101 read as FMViT reaching 80.8%. A claim that sets the other figure on the other side of its own
+    comparison says what the abstract says."""
+    instaflow, fmvit = paper(papers, "InstaFlow"), paper(papers, "FMViT")
+    assert verifier.verify("InstaFlow reaches an FID of 13.9 in 0.1 second on MS COCO 2014-30k.",
+                           instaflow).conflict == "attribution"
+    assert verifier.verify("On TensorRT, FMViT reaches 80.8% top-1 accuracy on ImageNet.", fmvit).conflict \
+        == "attribution"
+    fair = verifier.verify("On TensorRT, FMViT reaches 83.3% top-1 accuracy on ImageNet, compared to 80.8% for "
+                           "Resnet101.", fmvit)
+    assert fair.conflict is None and fair.label == "supported"
+
+
 def test_a_figure_in_the_object_of_the_claims_own_comparison_is_not_swapped(papers, verifier) -> None:
     """"… faster than vLLM" puts vLLM in the object: the claim credits the paper's own system, unnamed."""
     fastswitch = paper(papers, "FastSwitch")
@@ -252,9 +266,11 @@ def test_label_files_load_and_every_title_is_in_the_corpus(path: Path, minimum: 
     assert all(c.title in corpus_papers() for c in items)
     assert len({c.id for c in items}) == len(items)
     shares = {label: sum(c.label == label for c in items) / len(items) for label in ("supported", "contradicted")}
-    assert 0.38 <= shares["supported"] <= 0.52 and 0.2 <= shares["contradicted"] <= 0.3
-    assert {c.kind for c in items} >= {"paraphrase", "negated", "direction", "wrong_figure", "other_paper",
-                                       "background", "partial", "unsupported"}
+    # balanced, so that calling everything one label scores poorly (the swapped-figure claims raised the
+    # contradicted share from a quarter to about a third)
+    assert 0.38 <= shares["supported"] <= 0.52 and 0.2 <= shares["contradicted"] <= 0.35
+    assert {c.kind for c in items} >= {"paraphrase", "negated", "direction", "wrong_figure", "swapped_subject",
+                                       "other_paper", "background", "partial", "unsupported"}
 
 
 def test_dev_and_heldout_are_different_papers() -> None:
