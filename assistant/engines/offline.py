@@ -54,6 +54,7 @@ LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of t
 LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
 LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
 LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
+ALSO_SHOWN = 3  # ... the next few are named apart, without citing them
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
@@ -425,14 +426,17 @@ def negative_standing(tagged: list[TaggedSentence], reading: Reading) -> str:
 # ---------------------------------------------------------------------------------------------- choosing
 
 def choose(store: Store, question: str, reading: Reading, evidence: list[Evidence],
-           claims: list[Claim], focus: int | None = None) -> list[list[Claim]]:
-    """The claims to quote, grouped per paper, best paper first. A paper the question names, or that a
-    follow-up's "it" refers to (``focus``), answers it alone."""
+           claims: list[Claim], focus: int | None = None) -> tuple[list[list[Claim]], list[int]]:
+    """The claims to quote, grouped per paper, best paper first, and the papers of a list left out only
+    because more than :data:`LIST_SURE_MAX` scored close without using the question's words (shown apart,
+    not cited). A paper the question names, or that a follow-up's "it" refers to (``focus``), answers it
+    alone."""
+    also: list[int] = []
     best: dict[int, list[Claim]] = {}
     for c in claims:
         best.setdefault(c.n, []).append(c)
     if not best:
-        return []
+        return [], []
     named = [n for n in named_papers(question, evidence) if n in best]
     if focus in best and not named:
         named = [focus]
@@ -462,6 +466,7 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:LIST_SURE_MAX]]
+            also = sure[LIST_SURE_MAX:LIST_SURE_MAX + ALSO_SHOWN]
         if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
             by_n = {e.n: e for e in evidence}  # papers use the question's word for it (most listed ones do)
             doing = [n for n in papers if _does_by(store, by_n[n], reading.means)]
@@ -483,7 +488,7 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                         c.role is first.role or reading.kind in (Kind.WHICH, Kind.GENERAL)):
                     group.append(c)
         groups.append(sorted(group, key=lambda c: c.index))
-    return groups
+    return groups, [n for n in also if n not in {g[0].n for g in groups}]
 
 
 def _does_by(store: Store, evidence: Evidence, means: str) -> bool:
@@ -526,7 +531,7 @@ def compose_answer(store: Store, question: str, evidence: list[Evidence],
     missing = _not_reported(question, reading, evidence, claims)
     if missing is not None:
         return _nearest(missing, evidence, claims)
-    groups = choose(store, question, reading, evidence, claims, focus)
+    groups, also = choose(store, question, reading, evidence, claims, focus)
     if not groups:
         return _nearest("None of the abstracts found states that its own method does without "
                         f"{reading.excluded}." if reading.kind is Kind.NEGATIVE else
@@ -547,7 +552,14 @@ def compose_answer(store: Store, question: str, evidence: list[Evidence],
         if background:
             lines.append(f"Background ({name}): " + " ".join(cite(c.text, new_n[c.n]) for c in background))
         paragraphs.append(" ".join(lines) if len(lines) == 1 else "\n".join(lines))
+    if also:
+        paragraphs.append("\n".join(["Also close, though their abstracts do not use the question's words (not cited "
+                                      "as support):"] + [_listed(by_n[n]) for n in also]))
     return Composed("\n\n".join(paragraphs), renumbered)
+
+
+def _listed(e: Evidence) -> str:
+    return f"- {as_data(e.paper.title)}" + (f" ({e.paper.year})" if e.paper.year else "")
 
 
 def _renumber(evidence: list[Evidence], order: list[int]) -> list[Evidence]:
@@ -564,5 +576,5 @@ def _nearest(reason: str, evidence: list[Evidence], claims: list[Claim]) -> Comp
         best.setdefault(c.n, c.score)
     ranked = sorted(evidence, key=lambda e: (-best.get(e.n, -1.0), -e.similarity))[:3]
     lines = [reason, "", "Nearest papers (not cited as support):"]
-    lines += [f"- {as_data(e.paper.title)}" + (f" ({e.paper.year})" if e.paper.year else "") for e in ranked]
+    lines += [_listed(e) for e in ranked]
     return Composed("\n".join(lines), _renumber(evidence, [e.n for e in ranked]), reported=False)

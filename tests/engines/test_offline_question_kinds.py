@@ -196,6 +196,11 @@ def test_a_list_lists_few_papers_that_only_score_close_without_using_the_questio
     names = [c.title.split(":")[0] for c in answer.citations]
     assert names[:2] == ["InstaFlow", "SlimFlow"]
     assert len(names) <= LIST_SURE_MAX + 1  # one more (Lotus, "single-step") covers the question's words
+    # the next close ones are named apart, uncited
+    head, _, also = answer.text.partition("Also close, though their abstracts do not use the question's words")
+    listed = [line[2:] for line in also.splitlines() if line.startswith("- ")]
+    assert 1 <= len(listed) <= 3 and not MARKER_RE.search(also)
+    assert not {t.split(" (")[0] for t in listed} & {c.title for c in answer.citations}
 
 
 def test_a_how_much_answer_leads_with_the_paper_that_meets_the_rarest_condition(seeded_store: Store) -> None:
