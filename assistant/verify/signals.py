@@ -14,9 +14,9 @@ named signal values, the sentence that decided them and the conflict it found, i
 * ``fig_matched``: share of the claim's figures found in the abstract with a compatible unit;
   ``fig_unmatched``: figures neither found nor contradicted; ``conflict_fig``: a figure whose
   quantity the abstract states with another value (same unit, a sentence about the same thing), or
-  a figure the paper reports for its own work that the claim credits to a method the paper only
-  compares with ("vLLM reaches speedups of 1.4-11.2x" against "FastSwitch outperforms … vLLM with
-  speedups of 1.4-11.2x"; :func:`credited_elsewhere`, conflict ``attribution``);
+  a figure credited to the wrong side of a comparison: the paper's own to a method it only compares
+  with ("vLLM reaches speedups of 1.4-11.2x" against "FastSwitch outperforms … vLLM with speedups of
+  1.4-11.2x"), or a compared method's to the paper (:func:`credited_elsewhere`, conflict ``attribution``);
 * ``conflict_neg`` / ``conflict_dir``: the claim's clause and the abstract clause that matches it
   differ in negation, or point opposite ways (increase vs reduce, outperforms vs falls behind,
   with the sides of a comparison taken into account);
@@ -230,10 +230,9 @@ def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> in
     keys.discard("")
     named = {name_key(n) for n in names(claim)} | keys
     own = any(k.startswith(o) for k in named for o in view.own_names if len(o) >= 3)  # "RT-DETR-R50" of RT-DETR
-    if own:
-        theirs_named = named & view.compared
-        wanted = "theirs" if not theirs_named else None
-    else:
+    if own:  # credited to the paper: wrong if the figure is a compared method's, which the claim does not name
+        wanted = None if named & view.compared else "theirs"
+    else:  # credited to a compared method, named before the figures: wrong if the figure is the paper's own
         wanted = "own" if (keys - object_names) & view.compared else None
     if wanted is None:
         return None
@@ -413,7 +412,7 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
             conflict, conflict_match, evidence = kind, match, at
     swapped = credited_elsewhere(claim, claimed, view)
     if swapped is not None and conflict is None:
-        values["conflict_fig"] = 1.0  # the paper's own figure, credited to what it compares with
+        values["conflict_fig"] = 1.0  # a figure credited to the wrong side of a comparison
         conflict, conflict_match, evidence = "attribution", 1.0, swapped
 
     claimed_names = {name_key(n) for n in names(claim)}
