@@ -41,10 +41,11 @@ _LIST_RE = re.compile(
     r"(?:papers?|methods?|works?|approaches|systems?|techniques?|models|frameworks?|studies|detectors|"
     r"algorithms?|architectures?|engines?)\b",
     re.I)
+# ("speed up" is a verb: "which papers speed up decoding?" lists papers.)
 _QUANTITY_RE = re.compile(
     r"\b(?:how (?:many|much|fast|large|big|small|long|accurate|low|high|well)|by how|how much (?:faster|"
-    r"smaller|less|more)|(?:what|which) (?:(?:[\w-]+ ){0,3})?(?:percentage|fraction|share|speed|speedup|speed-up|"
-    r"accuracy|score|ap|map|fid|bleu|throughput|latency|ratio|rate|fps|size|memory|factor|gain|reduction|"
+    r"smaller|less|more)|(?:what|which) (?:(?:[\w-]+ ){0,3})?(?:percentage|fraction|share|speed(?! up)|speedup|"
+    r"speed-up|accuracy|score|ap|map|fid|bleu|throughput|latency|ratio|rate|fps|size|memory|factor|gain|reduction|"
     r"compression|perplexity|error)\b|tokens? per second|frames per second)", re.I)
 # "without a separate draft model", "need no training", "does not require retraining", "other than X"
 _NEGATIVE_RE = re.compile(
@@ -70,8 +71,9 @@ _QUALIFIERS = frozenset("separate extra additional auxiliary external dedicated 
 _QUALIFIER_START_RE = re.compile(r"\s+(?:the|a|an|any|every|each|for|of|per|on|in|to|with|within|when|used|as)\s",
                                  re.I)
 # How a "which" question says the papers must do it: "compress the KV cache by quantizing it", "… by
-# offloading parts of it to SSDs", "by using distillation". The word after "by" names the mechanism.
-_MEANS_RE = re.compile(r"\bby\s+(?:means\s+of\s+|using\s+|leveraging\s+|employing\s+|applying\s+)?"
+# offloading parts of it to SSDs", "by using distillation", "via pruning", "using knowledge distillation".
+_MEANS_RE = re.compile(r"\b(?:by\s+(?:means\s+of\s+|using\s+|leveraging\s+|employing\s+|applying\s+)?|via\s+|"
+                       r"using\s+|through\s+)"
                        r"(?:a\s+|an\s+|the\s+)?(?P<means>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3})", re.I)
 TRAINING_PREFIXES = ("train", "fine-tun", "finetun", "retrain", "tuning")  # one thing: "training or fine-tuning"
 

@@ -169,6 +169,8 @@ def test_compound_words_and_prefixes_match_the_question() -> None:
     ("Which papers train models too big for the GPU by offloading parts of them to SSDs?", "offloading"),
     ("Which papers speed up decoding by up to three times?", ""),  # a figure, not a mechanism
     ("Which papers prune visual tokens?", ""),
+    ("Which papers compress LLMs via pruning?", "pruning"),
+    ("Which papers speed up inference through speculative decoding?", "decoding"),  # a list, not "how much"
 ])
 def test_a_which_question_names_how_it_is_done(question: str, means: str) -> None:
     assert read_question(question).means == means
