@@ -32,6 +32,7 @@ def _parts(word: str) -> list[str]:
 
 
 UNIT_WORDS = frozenset("times fold percent".split())  # units of figures, not content ("2.05 times")
+_UNIT_WORDS = frozenset("gb mb kb tb gib mib fps flops tflops gflops ms".split())
 _FIGURE_TOKEN_RE = re.compile(r"[\d.,]+(?:x|×|%|k|m|b|fps|db|ms|s|h|mv|gb|mb|times|-fold)?", re.I)
 
 
@@ -154,8 +155,12 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'’+]*(?:[-/][A-Za-z0-9.'’+]+)*
 
 def _is_name(word: str, first: bool) -> bool:
     core = word.rstrip(_TRAIL)
-    if _FIGURE_TOKEN_RE.fullmatch(core):
-        return False  # 5x, 2.39x, 50k: figures, not names
+    if _FIGURE_TOKEN_RE.fullmatch(core) or core.lower() in _UNIT_WORDS:
+        return False  # 5x, 2.39x, 50k, GB: figures and units, not names
+    parts = re.split(r"[-/]", core)
+    if any(_FIGURE_TOKEN_RE.fullmatch(p) for p in parts) and all(_FIGURE_TOKEN_RE.fullmatch(p) or p.islower()
+                                                                 for p in parts):
+        return False  # "1.3B-parameter", "1.3B/14B": figures with their words
     letters = [c for c in core if c.isalpha()]
     if len(letters) < 2 and not any(c.isdigit() for c in core):
         return False

@@ -312,3 +312,11 @@ def test_dev_floors_with_minilm() -> None:
     assert new["supported_as_supported"] >= 0.90
     assert new["contradicted_as_supported"] <= 0.08
     assert old["contradicted_as_supported"] > 0.9  # the audit cannot tell a negated claim from its source
+
+
+def test_model_sizes_and_units_are_figures_not_names() -> None:
+    """"The 1.3B-parameter member of the 1.3B/14B family needs 8.19 GB" names no model the paper could lack."""
+    from assistant.verify.statements import names
+
+    said = "The smaller (1.3B-parameter) member of the open 1.3B/14B family requires 8.19 GB on an RTX4090 with INT8."
+    assert names(said) == ["RTX4090", "INT8"]
