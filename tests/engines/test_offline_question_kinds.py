@@ -8,7 +8,8 @@ import pytest
 
 from assistant.engines.answer import NO_EVIDENCE, ask
 from assistant.engines.citations import MARKER_RE
-from assistant.engines.offline import _does_without, compound_hits, joined, negative_standing
+from assistant.engines.negatives import does_without, negative_standing
+from assistant.engines.offline import compound_hits, joined
 from assistant.engines.question import Kind, read_question, topic_query
 from assistant.roles import tag_abstract
 from assistant.store import Store
@@ -134,11 +135,11 @@ def test_the_excluded_thing_ends_where_its_qualifier_begins() -> None:
 
 def test_doing_without_one_kind_of_data_is_not_doing_without_training() -> None:
     training = ("training",)
-    assert not _does_without("We boost long video understanding without training with long video samples.",
+    assert not does_without("We boost long video understanding without training with long video samples.",
                              training)
-    assert not _does_without("It mimics inference without training on prohibitively long contexts.", training)
-    assert _does_without("Our sampler needs no training and works without training on any new data.", training)
-    assert _does_without("We introduce a training-free framework for video editing.", training)
+    assert not does_without("It mimics inference without training on prohibitively long contexts.", training)
+    assert does_without("Our sampler needs no training and works without training on any new data.", training)
+    assert does_without("We introduce a training-free framework for video editing.", training)
 
 
 def test_a_definition_names_the_thing_it_defines(seeded_store: Store) -> None:
