@@ -16,7 +16,9 @@ inference"). So a paper is kept when:
   head ("KV cache compression" of "KV cache compression for long-context LLM inference") or of the whole
   topic by itself. A paper that names a device in one sentence, LLMs in another and inference in a third
   touches the topic without being about it; nor is a paper about what it takes as a given tool
-  ("utilizing an existing image-to-video model" to edit videos).
+  ("utilizing an existing image-to-video model" to edit videos). A paper whose title says the topic in
+  other words ("Attention-Guided Token Dropping" for "visual token pruning") passes instead when the
+  title's embedding is within :data:`TITLE_SIMILAR` of the topic's.
 
 Facets are read from the topic as a reviewer writes one:
 
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..models import Hit
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 RELATIVE_FLOOR = 0.5  # share of the top hits' mean retrieval score a paper needs
 COVERAGE_MIN = 0.6  # idf-weighted share of the topic's facets a paper's own account must cover
 FOCUS_MIN = 0.65  # ... and the share that the title or one own sentence covers by itself
+TITLE_SIMILAR = 0.65  # ... or the title's embedding is this close to the topic's (the topic in other words)
 DISTINCTIVE_IDF = 1.2  # a facet this rare (BM25 idf) or rarer is distinctive
 OWN_ROLES = frozenset({Role.PROBLEM, Role.METHOD, Role.RESULT, Role.CONCLUSION})
 CLAIM_ROLES = frozenset({Role.METHOD, Role.RESULT})
@@ -232,11 +235,12 @@ class Judged:
     coverage: float  # own-account coverage of the topic's facets
     claim: bool  # an own METHOD/RESULT sentence (or the title) names a distinctive facet
     focus: float = 1.0  # the most of the topic one statement covers: the title or one own sentence
+    title_similarity: float = 0.0  # the title's embedding against the topic's, computed when focus falls short
 
     @property
     def on_topic(self) -> bool:
         return (self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
-                and self.focus >= FOCUS_MIN)
+                and (self.focus >= FOCUS_MIN or self.title_similarity >= TITLE_SIMILAR))
 
 
 def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
@@ -262,6 +266,14 @@ def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
         focus = max(max(coverage(head_facets, a, defined), coverage(topic_facets, a, defined))
                     for a in (_account_of(_TOOL_RE.sub(" | ", text)) for text in statements))
         out.append(Judged(hit, hit.score / best, coverage(topic_facets, own, defined), claim, focus))
+    # A title that says the topic in other words ("Token Dropping" for "token pruning") is on it: the titles of
+    # papers that pass every other test but focus are compared with the topic by the search embedding.
+    short = [i for i, j in enumerate(out) if j.focus < FOCUS_MIN and j.relative >= RELATIVE_FLOOR
+             and j.coverage >= COVERAGE_MIN and j.claim]
+    if short:
+        similar = store.embed([out[i].hit.paper.title for i in short]) @ store.query_vector(topic)
+        for i, sim in zip(short, similar):
+            out[i] = replace(out[i], title_similarity=float(sim))
     return out
 
 

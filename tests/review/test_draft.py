@@ -246,9 +246,9 @@ def test_drafts_keep_most_gold_papers_retrieval_finds(seeded_store) -> None:
     """Recall beside the precision the topicality test buys: of the gold papers that a 30-paper
     retrieval finds, the share the draft keeps, and the share of the references that are gold.
 
-    Requiring one own statement to cover the topic's head (FOCUS_MIN) moved them from 0.73 kept and
-    0.64 gold references (85 of 133) to 0.67 and 0.70 (78 of 111): fewer look-alikes, a few true
-    papers missed."""
+    Requiring one own statement to cover the topic's head (FOCUS_MIN), or a title close to the topic
+    (TITLE_SIMILAR), moved them from 0.73 kept and 0.64 gold references (85 of 133) to 0.69 and 0.71
+    (80 of 113): fewer look-alikes, a few true papers missed."""
     stored = {p.title for p in seeded_store.catalogue.iter_papers()}
     found = kept = references = gold_references = 0
     times = []
@@ -269,7 +269,7 @@ def test_drafts_keep_most_gold_papers_retrieval_finds(seeded_store) -> None:
     print(f"\ngold papers retrieved: {found}, kept by the drafts: {kept} ({share:.1%}); gold references "
           f"{gold_references}/{references} ({precision:.1%}); "
           f"draft time max {max(times):.2f} s, mean {sum(times) / len(times):.2f} s over {len(times)} topics")
-    assert share >= 0.64
+    assert share >= 0.66
     assert precision >= 0.67
 
 
@@ -305,3 +305,11 @@ def test_a_paper_that_uses_the_topic_as_a_tool_is_not_about_it(seeded_store) -> 
     titles = [r.paper.title for r in draft(seeded_store, "image-to-video generation").references]
     assert any(t.startswith("I2V-Adapter") for t in titles)
     assert not any(t.startswith("AnyV2V") for t in titles)
+
+
+def test_a_title_that_says_the_topic_in_other_words_keeps_the_paper(seeded_store) -> None:
+    """HiRED's "Token Dropping" is token pruning in other words: no sentence of it covers "visual token
+    pruning" by its words, but its title's embedding is close to the topic's. The look-alikes stay out."""
+    titles = [r.paper.title for r in draft(seeded_store, "visual token pruning for vision-language models").references]
+    assert any(t.startswith("HiRED") for t in titles)
+    assert not any(t.startswith(("BUS:", "DAMRO")) for t in titles)
