@@ -149,14 +149,6 @@ def chroma_stock_baseline(tmp: Path) -> float | None:
     return time.perf_counter() - start
 
 
-def forget_questions(store: Store) -> None:
-    """Each timed pass pays for embedding its questions, as a user's new question does: the embedder's memory of
-    recent texts and the store's recent query vectors are dropped (the shipped vectors of the bundled
-    abstracts' sentences stay, as they do for a user)."""
-    store.embedder.forget_recent()
-    store.__dict__.pop("_query_vectors", None)
-
-
 def bench_search(home: Path, quick: bool) -> None:
     from assistant.retrieval import search
 
@@ -164,7 +156,7 @@ def bench_search(home: Path, quick: bool) -> None:
     questions = [q.question for qs in load_sets().values() for q in qs]
     search(store, "warm up")
     raw_q = [store.embedder.model.embed([q])[0] for q in questions]
-    forget_questions(store)
+    store.forget_queries()  # each timed pass pays for embedding its questions
     hybrid = timed(lambda it=iter(questions * 2): search(store, next(it), k=10), len(questions))
     embed = timed(lambda it=iter(questions * 2): store.embedder.model.embed([next(it)]), len(questions))
     index = store.vectors
@@ -183,7 +175,7 @@ def bench_search(home: Path, quick: bool) -> None:
     from assistant.engines.answer import ask
 
     ask(store, "warm up question about video", engine="offline")
-    forget_questions(store)
+    store.forget_queries()  # each timed pass pays for embedding its questions
     asks = timed(lambda it=iter(questions * 2): ask(store, next(it), engine="offline"), len(questions))
     out("## Ask, offline engine, warm, in-process")
     out()

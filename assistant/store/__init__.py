@@ -127,8 +127,11 @@ class Store:
             return ""
 
     def forget_queries(self) -> None:
-        """Drop remembered query vectors (so a timing includes the embedding again)."""
+        """Drop remembered query vectors and recently embedded texts (the shipped vectors stay), so a timing
+        of questions includes embedding them again, as a user's new question does."""
         self.__dict__.pop("_query_vectors", None)
+        if "embedder" in self.__dict__:  # not loaded yet: nothing remembered
+            self.embedder.forget_recent()
 
     # -- what retrieval, the engines and the review ask of the parts ---------------------------
     # The rest of litreview calls these rather than ``lexical`` or ``vectors`` themselves, so the parts can

@@ -32,7 +32,7 @@ def _parts(word: str) -> list[str]:
 
 
 UNIT_WORDS = frozenset("times fold percent".split())  # units of figures, not content ("2.05 times")
-_UNIT_WORDS = frozenset("gb mb kb tb gib mib fps flops tflops gflops ms".split())
+MEASURE_UNITS = frozenset("gb mb kb tb gib mib fps flops tflops gflops ms".split())  # "8.19 GB": a unit, not a name
 _FIGURE_TOKEN_RE = re.compile(r"[\d.,]+(?:x|×|%|k|m|b|fps|db|ms|s|h|mv|gb|mb|times|-fold)?", re.I)
 
 
@@ -155,7 +155,7 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'’+]*(?:[-/][A-Za-z0-9.'’+]+)*
 
 def _is_name(word: str, first: bool) -> bool:
     core = word.rstrip(_TRAIL)
-    if _FIGURE_TOKEN_RE.fullmatch(core) or core.lower() in _UNIT_WORDS:
+    if _FIGURE_TOKEN_RE.fullmatch(core) or core.lower() in MEASURE_UNITS:
         return False  # 5x, 2.39x, 50k, GB: figures and units, not names
     parts = re.split(r"[-/]", core)
     if any(_FIGURE_TOKEN_RE.fullmatch(p) for p in parts) and all(_FIGURE_TOKEN_RE.fullmatch(p) or p.islower()
