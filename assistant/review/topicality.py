@@ -209,13 +209,22 @@ def facets(topic: str, idf: dict[str, float] | None = None) -> list[Facet]:
     return out
 
 
-def account(title: str, tagged: list[TaggedSentence], roles: frozenset[Role] = OWN_ROLES) -> Account:
-    """The stems of the title and of the paper's own sentences in ``roles``."""
-    texts = [title] + [t.text for t in tagged if t.own and t.role in roles]
+def own_statements(title: str, tagged: list[TaggedSentence], roles: frozenset[Role] = OWN_ROLES) -> list[str]:
+    """The title and the paper's own sentences in ``roles``."""
+    return [title] + [t.text for t in tagged if t.own and t.role in roles]
+
+
+def account_of(texts: Iterable[str]) -> Account:
+    """The stems of ``texts``; a phrase never runs from one text into the next."""
     seq: list[str] = []
     for text in texts:
         seq += keys_in_order(text) + [BREAK]  # nor two sentences
     return Account(set(seq) - {BREAK}, seq)
+
+
+def account(title: str, tagged: list[TaggedSentence], roles: frozenset[Role] = OWN_ROLES) -> Account:
+    """The stems of the title and of the paper's own sentences in ``roles``."""
+    return account_of(own_statements(title, tagged, roles))
 
 
 def coverage(topic_facets: list[Facet], own: Account, defined: dict[str, frozenset[str]]) -> float:
@@ -254,18 +263,18 @@ def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
     topic_facets = facets(topic, idf)
     top = sorted((h.score for h in hits), reverse=True)[:3]
     best = sum(top) / len(top) or 1.0
-    owns = [account(h.paper.title, tagged.get(h.paper.paper_id, [])) for h in hits]
-    claims = [account(h.paper.title, tagged.get(h.paper.paper_id, []), CLAIM_ROLES) for h in hits]
     distinctive = [f for f in topic_facets if f.weight >= DISTINCTIVE_IDF] or topic_facets
     head_facets = facets(topic_head(topic), idf) or topic_facets
     out = []
-    for hit, own, claim_account in zip(hits, owns, claims):
+    for hit in hits:
+        paper_tags = tagged.get(hit.paper.paper_id, [])
+        statements = own_statements(hit.paper.title, paper_tags)
+        claim_account = account(hit.paper.title, paper_tags, CLAIM_ROLES)
         claim = any(claim_account.has(o, defined) for f in distinctive for o in f.options)
-        statements = [hit.paper.title] + [t.text for t in tagged.get(hit.paper.paper_id, [])
-                                           if t.own and t.role in OWN_ROLES]
         focus = max(max(coverage(head_facets, a, defined), coverage(topic_facets, a, defined))
-                    for a in (_account_of(_TOOL_RE.sub(" | ", text)) for text in statements))
-        out.append(Judged(hit, hit.score / best, coverage(topic_facets, own, defined), claim, focus))
+                    for a in (account_of([_TOOL_RE.sub(" | ", text)]) for text in statements))
+        out.append(Judged(hit, hit.score / best, coverage(topic_facets, account_of(statements), defined), claim,
+                          focus))
     # A title that says the topic in other words ("Token Dropping" for "token pruning") is on it: the titles of
     # papers that pass every other test but focus are compared with the topic by the search embedding.
     short = [i for i, j in enumerate(out) if j.focus < FOCUS_MIN and j.relative >= RELATIVE_FLOOR
@@ -292,10 +301,3 @@ def topic_head(topic: str) -> str:
     | for long-context LLM inference", "speculative decoding | where a smaller draft model proposes …",
     "custom hardware accelerators | (FPGA, ASIC …)"."""
     return _CONTEXT_RE.split(topic.strip(), maxsplit=1)[0]
-
-
-def _account_of(text: str) -> Account:
-    seq = keys_in_order(text)
-    return Account(set(seq) - {BREAK}, seq)
-
-
