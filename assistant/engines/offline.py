@@ -377,7 +377,9 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             also = sure[LIST_SURE_MAX:LIST_SURE_MAX + ALSO_SHOWN]
         if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
             by_n = {e.n: e for e in evidence}  # papers use the question's word for it (most listed ones do)
-            doing = [n for n in papers if _does_by(store, by_n[n], reading.means)]
+            tagged = store.tagged([by_n[n].paper for n in papers])
+            doing = [n for n in papers
+                     if _does_by(by_n[n].paper.title, tagged.get(by_n[n].paper.paper_id, []), reading.means)]
             if len(doing) >= MEANS_SHARE * len(papers):
                 papers = doing
         papers = papers[:limit]
@@ -399,13 +401,11 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
     return groups, [n for n in also if n not in {g[0].n for g in groups}]
 
 
-def _does_by(store: Store, evidence: Evidence, means: str) -> bool:
+def _does_by(title: str, tagged: list[TaggedSentence], means: str) -> bool:
     """The paper's title or its own method, problem or result sentences name the mechanism a "which"
     question asks for ("quantizing" -> "quantization", "quantized"), not negated."""
     key = stem(means)
-    tagged = store.tagged([evidence.paper]).get(evidence.paper.paper_id, [])
-    texts = [evidence.paper.title] + [t.text for t in tagged
-                                      if t.own and t.role in (Role.METHOD, Role.PROBLEM, Role.RESULT)]
+    texts = [title] + [t.text for t in tagged if t.own and t.role in (Role.METHOD, Role.PROBLEM, Role.RESULT)]
     return any(key in {stem(p) for w in WORD_RE.findall(text) for p in (w, *w.split("-"))}
                and not does_without(text, (means,))
                for text in texts)
