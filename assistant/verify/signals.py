@@ -410,8 +410,8 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
         values["conflict_neg" if kind == "negation" else "conflict_dir"] = 1.0
         if match > conflict_match:
             conflict, conflict_match, evidence = kind, match, at
-    swapped = credited_elsewhere(claim, claimed, view)
-    if swapped is not None and conflict is None:
+    swapped = credited_elsewhere(claim, claimed, view) if conflict is None else None
+    if swapped is not None:
         values["conflict_fig"] = 1.0  # a figure credited to the wrong side of a comparison
         conflict, conflict_match, evidence = "attribution", 1.0, swapped
 
