@@ -18,7 +18,9 @@ well as the first; the best paper leads, and the markers are numbered in reading
 only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
 paper that owns the name. "Which" questions list every qualifying paper, one line each: a paper that
 covers the question's words, or at most three that score as well without them (plain-language questions
-the abstracts word differently); "which … by quantizing it" lists only papers whose own work names the
+the abstracts word differently), and only papers whose abstract as a whole is nearly as close to the
+question as the closest one (a sentence sharing the question's words in an abstract about something else
+does not answer it); "which … by quantizing it" lists only papers whose own work names the
 mechanism, when most candidates use that word. When nothing in
 the abstracts reports what is asked, the answer says so and lists the nearest papers without citing
 them as support.
@@ -56,6 +58,7 @@ LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed
 LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
 LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
 ALSO_SHOWN = 3  # ... the next few are named apart, without citing them
+LIST_TOPIC_RATIO = 0.70  # ... whose abstract is at least this share as close to the question as the closest one
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
@@ -370,7 +373,10 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                 ranked = [n for n in ranked if standing[n] != "uses"] or ranked
                 top = best[ranked[0]][0].score
         papers = [n for n in ranked if best[n][0].score >= top * ratio]
-        if reading.is_list:  # the paper must do the whole of what is asked, or answer it best
+        if reading.is_list:  # a sentence that shares the question's words, in an abstract about something else
+            closest = max(e.similarity for e in evidence)
+            near = {e.n for e in evidence if e.similarity >= LIST_TOPIC_RATIO * closest}
+            papers = [n for n in papers if n in near]  # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:LIST_SURE_MAX]]

@@ -206,6 +206,26 @@ def test_a_list_lists_few_papers_that_only_score_close_without_using_the_questio
     assert not {t.split(" (")[0] for t in listed} & {c.title for c in answer.citations}
 
 
+def test_a_list_leaves_out_a_paper_whose_abstract_is_about_something_else(seeded_store: Store) -> None:
+    """StreamingVLM's own sentence shares "video" and "training" with the question, but its abstract is about
+    understanding live video, not editing it: a listed paper's abstract must be nearly as close to the question
+    as the closest one's (LIST_TOPIC_RATIO)."""
+    from assistant.engines.engine import OfflineEngine
+    from assistant.engines.offline import LIST_TOPIC_RATIO
+
+    question = "Which papers edit videos without training or fine-tuning any model?"
+    answer = ask(seeded_store, question, engine="offline")
+    titles = [c.title for c in answer.citations]
+    assert any(t.startswith("AnyV2V") for t in titles)
+    assert not any(t.startswith("StreamingVLM") for t in titles)
+    engine = OfflineEngine()
+    evidence = engine.evidence(engine.search(seeded_store, question, (), 6, None)[0], question)
+    closest = max(e.similarity for e in evidence)
+    similarity = {e.paper.title: e.similarity for e in evidence}
+    assert any(t.startswith("StreamingVLM") and s < LIST_TOPIC_RATIO * closest for t, s in similarity.items())
+    assert all(similarity[t] >= LIST_TOPIC_RATIO * closest for t in titles)
+
+
 def test_a_how_much_answer_leads_with_the_paper_that_meets_the_rarest_condition(seeded_store: Store) -> None:
     """"How fast can a 7B model run on a phone?": "phone" is the question's rarest word; a 7B figure measured
     on a GPU does not answer it, PowerInfer-2's tokens per second on a smartphone does."""
