@@ -31,7 +31,7 @@ from enum import StrEnum
 
 from .textnorm import split_sentences
 
-ROLES_VERSION = 1
+ROLES_VERSION = 2
 """Bumped whenever :func:`tag_abstract` changes its output, so stored codes can be recomputed."""
 
 
@@ -279,7 +279,8 @@ _FINDING_RE = _cue(
 _OWN_PROBLEM_RE = _cue(
     r"\b(?:we aim|aims? (?:at|to)|tackles?|we study|study how|we address|address(?:es)? the (?:problem|challenge|"
     r"question)|we (?:thus |then )?ask|we question|we (?:first )?identify (?:\w+ ){0,3}(?:challenges|problems|"
-    r"bottlenecks|issues)|we highlight|make progress on|objectives?)\b")
+    r"bottlenecks|issues)|we highlight|make progress on|objectives?|"
+    r"we focus on (?:\w+ ){0,5}?(?:problems?|challenges?|issues?|questions?|bottlenecks?|gaps?) of)\b")
 _STRONG_METHOD_RE = _cue(
     rf"\b(?:{_PROPOSE_VERBS}|called|named|dubbed|we (?:employ|use|adopt|apply|leverage|construct|train|design|extend|"
     r"integrate|incorporate|combine|optimize|formulate|implement))\b")

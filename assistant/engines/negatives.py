@@ -76,7 +76,10 @@ def does_without(text: str, terms: tuple[str, ...]) -> bool:
             return True
         if i + 1 < len(words) and words[i + 1] in _SCOPED_BY and len(terms) == 1:
             continue  # "without training on long videos" still trains: it only leaves out that data
-        if _NEGATION_RE.search(" ".join(words[max(0, i - NEGATION_WINDOW):i])):
+        before = words[max(0, i - NEGATION_WINDOW):i]
+        if any(w == "specific" or w.endswith("-specific") for w in before):
+            continue  # "without any VQA-specific fine-tuning" still fine-tunes: it only leaves out one kind
+        if _NEGATION_RE.search(" ".join(before)):
             return True
     return False
 

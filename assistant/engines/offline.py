@@ -373,10 +373,15 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                 ranked = [n for n in ranked if standing[n] != "uses"] or ranked
                 top = best[ranked[0]][0].score
         papers = [n for n in ranked if best[n][0].score >= top * ratio]
-        if reading.is_list:  # a sentence that shares the question's words, in an abstract about something else
-            closest = max(e.similarity for e in evidence)
-            near = {e.n for e in evidence if e.similarity >= LIST_TOPIC_RATIO * closest}
-            papers = [n for n in papers if n in near]  # the paper must do the whole of what is asked, or answer it best
+        if reading.is_list:
+            # A sentence that shares the question's words, in an abstract about something else, does not answer
+            # it. (Not for a negative question: its similarity is to a question that names the excluded thing,
+            # which the papers that do without it need not name; their own "without X" sentence is the test.)
+            if reading.kind is Kind.WHICH:
+                closest = max(e.similarity for e in evidence)
+                near = {e.n for e in evidence if e.similarity >= LIST_TOPIC_RATIO * closest}
+                papers = [n for n in papers if n in near]
+            # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:LIST_SURE_MAX]]

@@ -229,3 +229,12 @@ def test_eval_command_prints_one_line_for_a_missing_file(tmp_path: Path, capsys:
     assert main([str(tmp_path / "missing.jsonl")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.jsonl: no such file" in err[0]
+
+
+def test_the_problem_a_paper_focuses_on_is_its_problem_not_its_method(corpus: dict[str, Paper]) -> None:
+    blocks = paper(corpus, "Accurate Block Quantization in LLMs with Outliers")
+    tagged = tag_abstract(blocks.title, blocks.abstract)
+    focus = sentence(tagged, "In this paper, we focus on the most critical problem of limited KV-cache storage")
+    assert focus.own and focus.role is Role.PROBLEM
+    assert sentence(tagged, "We propose a novel approach enabling usage of low precision BFP formats").role \
+        is Role.METHOD
