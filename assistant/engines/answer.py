@@ -82,8 +82,10 @@ def ask(store: Store, question: str, *, engine: EngineName = "auto", k: int = 6,
                                             or all(s.label in ("supported", "partial") for s in support.values()))
     citations = [replace(c, support=support[c.n].label, score=support[c.n].score, evidence=support[c.n].evidence)
                  if c.n in support else c for c in checked.citations]
+    # The offline engine's uncited lines are its framing (the nearest papers, "Also close …"), never claims.
+    uncited = [] if written.quotes else checked.uncited
     return Answer(question, checked.text, engine_label, grounded=grounded,
-                  citations=citations, usage=usage, notes=notes, uncited=checked.uncited,
+                  citations=citations, usage=usage, notes=notes, uncited=uncited,
                   partial=partial, evidence=evidence, weak_match=weak, sentences=verdicts, checks=written.checks)
 
 

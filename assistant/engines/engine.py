@@ -117,7 +117,7 @@ class OfflineEngine:
         from .offline import compose_answer
 
         composed = compose_answer(store, question, evidence,
-                                  referent(question, history, evidence) if reading.followup else None)
+                                  referent(question, history, evidence) if reading.followup else None, weak)
         notes = [] if composed.reported else ["the abstracts do not report what is asked: the nearest papers "
                                               "are listed, not cited"]
         if on_token:

@@ -18,10 +18,10 @@ well as the first; the best paper leads, and the markers are numbered in reading
 only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
 paper that owns the name. "Which" questions list every qualifying paper, one line each: a paper that
 covers the question's words, or at most three that score as well without them (plain-language questions
-the abstracts word differently), and only papers whose abstract as a whole is nearly as close to the
-question as the closest one (a sentence sharing the question's words in an abstract about something else
-does not answer it); "which … by quantizing it" lists only papers whose own work names the
-mechanism, when most candidates use that word. When nothing in
+the abstracts word differently; none when no abstract is close to the question at all). A listed paper's
+abstract as a whole must be nearly as close to the question as the closest one: a sentence sharing the
+question's words in an abstract about something else does not answer it. "Which … by quantizing it"
+lists only papers whose own work names the mechanism, when most candidates use that word. When nothing in
 the abstracts reports what is asked, the answer says so and lists the nearest papers without citing
 them as support.
 """
@@ -337,11 +337,12 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
 # ---------------------------------------------------------------------------------------------- choosing
 
 def choose(store: Store, question: str, reading: Reading, evidence: list[Evidence],
-           claims: list[Claim], focus: int | None = None) -> tuple[list[list[Claim]], list[int]]:
+           claims: list[Claim], focus: int | None = None, weak: bool = False) -> tuple[list[list[Claim]], list[int]]:
     """The claims to quote, grouped per paper, best paper first, and the papers of a list left out only
     because more than :data:`LIST_SURE_MAX` scored close without using the question's words (shown apart,
     not cited). A paper the question names, or that a follow-up's "it" refers to (``focus``), answers it
-    alone."""
+    alone. ``weak``: no abstract is close to the question (``settings.answer.weak_match``); a list then
+    cites only papers that use the question's words."""
     also: list[int] = []
     best: dict[int, list[Claim]] = {}
     for c in claims:
@@ -384,8 +385,9 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
-            papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:LIST_SURE_MAX]]
-            also = sure[LIST_SURE_MAX:LIST_SURE_MAX + ALSO_SHOWN]
+            sure_max = 0 if weak else LIST_SURE_MAX  # no abstract is close: only papers that use its words
+            papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:sure_max]]
+            also = sure[sure_max:sure_max + ALSO_SHOWN]
         if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
             by_n = {e.n: e for e in evidence}  # papers use the question's word for it (most listed ones do)
             tagged = store.tagged([by_n[n].paper for n in papers])
@@ -443,17 +445,18 @@ def _not_reported(question: str, reading: Reading, evidence: list[Evidence], cla
 
 
 def compose_answer(store: Store, question: str, evidence: list[Evidence],
-                   focus: int | None = None) -> Composed:
+                   focus: int | None = None, weak: bool = False) -> Composed:
     """The offline answer: one paragraph per paper, best first, markers numbered in reading order."""
     reading = read_question(question)
     claims = score_claims(store, question, reading, evidence, focus)
     missing = _not_reported(question, reading, evidence, claims)
     if missing is not None:
         return _nearest(missing, evidence, claims)
-    groups, also = choose(store, question, reading, evidence, claims, focus)
+    groups, also = choose(store, question, reading, evidence, claims, focus, weak)
     if not groups:
         return _nearest("None of the abstracts found states that its own method does without "
                         f"{reading.excluded}." if reading.kind is Kind.NEGATIVE else
+                        "No abstract found is close to this question, and none uses its words." if weak else
                         "None of the abstracts found answers this question in the paper's own words.",
                         evidence, claims)
     by_n = {e.n: e for e in evidence}

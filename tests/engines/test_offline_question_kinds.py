@@ -240,6 +240,17 @@ def test_a_negative_list_keeps_papers_that_do_without_the_thing_in_other_words(s
     assert names[:2] == ["SWIFT", "Medusa"]
 
 
+def test_a_list_no_abstract_is_close_to_cites_nothing_and_names_the_nearest(seeded_store: Store) -> None:
+    """No abstract is close to this plain-language question and none uses its words ("early exiting" is
+    theirs): the answer says so and lists the nearest papers apart, uncited, instead of guessing."""
+    answer = ask(seeded_store, "Which papers let a network stop partway and skip its remaining layers once its "
+                               "prediction is good enough?", engine="offline")
+    assert answer.weak_match and not answer.citations and not MARKER_RE.search(answer.text)
+    head, _, nearest = answer.text.partition("Nearest papers (not cited as support):")
+    assert "No abstract found is close to this question" in head
+    assert any("Early Exiting" in line for line in nearest.splitlines())
+
+
 def test_a_how_much_answer_leads_with_the_paper_that_meets_the_rarest_condition(seeded_store: Store) -> None:
     """"How fast can a 7B model run on a phone?": "phone" is the question's rarest word; a 7B figure measured
     on a GPU does not answer it, PowerInfer-2's tokens per second on a smartphone does."""
