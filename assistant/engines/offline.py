@@ -342,7 +342,7 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
     because more than :data:`LIST_SURE_MAX` scored close without using the question's words (shown apart,
     not cited). A paper the question names, or that a follow-up's "it" refers to (``focus``), answers it
     alone. ``weak``: no abstract is close to the question (``settings.answer.weak_match``); a list then
-    cites only papers that use the question's words."""
+    cites only papers that use the question's words, and any other question only its best paper."""
     also: list[int] = []
     best: dict[int, list[Claim]] = {}
     for c in claims:
@@ -366,6 +366,8 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
         if reading.is_list:  # one paper that matches unusually well does not shut the others out
             top = float(np.mean([best[n][0].score for n in ranked[:LIST_REFERENCE]]))
         ratio, limit = (LIST_KEEP_RATIO, MAX_LIST_PAPERS) if reading.is_list else (KEEP_RATIO, MAX_PAPERS)
+        if weak and not reading.is_list:  # no abstract is close: a second paper "nearly as good" is padding
+            limit = 1
         if reading.kind is Kind.NEGATIVE:  # only papers that do without X; the topic gate is looser
             doing_without = [n for n in ranked if standing[n] in ("without", "alternative")]
             if doing_without:
