@@ -13,7 +13,7 @@ scalable serving of many LoRA adapters") and its *mechanism* (the clause saying 
 
 Task, first found of:
 
-1. an aim the paper states: "we aim to X", "which aims to X", "we address / tackle / study X";
+1. an aim the paper states: "we aim to X", "which aims to X", "we address / tackle / study / focus on X";
 2. the purpose that opens the proposal sentence: "To solve the inefficiency of DenseNet, we ...";
 3. the descriptor, when it says more than "a framework" ("KV cache quantization method for LLMs");
 4. a goal clause of the proposal: "..., which reduces both decoding and pre-filling memory";
@@ -47,7 +47,7 @@ _ANAPHORIC_RE = re.compile(rf"^(?:\w+\s+){{0,2}}{_ANAPHORA}\b", re.I)
 _AIM_RE = re.compile(
     r"\b(?:we\s+(?:\w+\s+)?aim\s+(?:to|at)|aims?\s+(?:to|at)|aiming\s+(?:to|at)|"
     r"(?:we|this (?:paper|work|study))\s+(?:\w+ly\s+)?(?:address(?:es)?|tackles?|stud(?:y|ies)|investigates?|"
-    r"examines?|analy[sz]es?))\s+", re.I)
+    r"examines?|analy[sz]es?|focus(?:es)?\s+on))\s+", re.I)
 _LEADING_PURPOSE_RE = re.compile(r"^(?:(?:first|second|third|finally|specifically),\s+)?(?:to|in order to)\s+", re.I)
 _GOAL_RE = re.compile(
     r"\b(?:that|which|to|thereby|while|for)\s+((?:\w+ly\s+)?(?:reduc|accelerat|speed(?:s|ing)? up|improv|enabl|"

@@ -117,6 +117,10 @@ def test_task_is_the_papers_own_problem_never_background() -> None:
                            "which reduces decoding memory without hurting accuracy.", "t")
     assert task_of(goal.title, tag_abstract(goal.title, goal.abstract)) == \
         "reduces decoding memory without hurting accuracy"
+    focus = Paper.make("B", "Caches grow with context. In this paper, we focus on the most critical problem of "
+                            "limited KV-cache storage. We propose B4, a block format for 4-bit caches.", "t")
+    assert task_of(focus.title, tag_abstract(focus.title, focus.abstract)) == \
+        "the most critical problem of limited KV-cache storage"
 
 
 def test_approach_names_the_method_and_its_mechanism() -> None:
