@@ -9,7 +9,9 @@ split, at its own enumeration ("(1) ... (2) ...") or semicolons, and shortened w
 as a last resort.
 
 Only sentences that state the paper's own results are read (roles from :mod:`assistant.roles`):
-own RESULT sentences, and own METHOD sentences that claim an outcome ("... reduces X by 40%").
+own RESULT sentences, and own METHOD sentences that claim an outcome ("... reduces X by 40%"). A bit
+width counts as a figure only where a result says the method reaches it ("compresses the KV cache to
+1.5-bit precision"), never where it names a setting ("2-bit quantization").
 Background, prior work and problem statements never fill a cell, whatever figures they hold.
 
 Each figure is classified as an *efficiency* figure (speed, latency, throughput, memory, size,
@@ -43,6 +45,7 @@ STATED_FIGURE_RE = re.compile(  # also "perplexity increases of no more than 0.0
     rf"(?:\s+[\w-]+){{0,3}}?\s+(?:of|to|by|than|is|=)\s+(?:only\s+|about\s+|around\s+|up to\s+|"
     rf"(?:no|not) more than\s+|less than\s+|over\s+)?{NUM}")
 
+BIT_FIGURE_RE = re.compile(rf"\b(?:to|at|as low as|down to)\s+{NUM}-?\s?bits?\b")  # "to 1.5-bit": a size reached
 _EFFICIENCY_UNIT_RE = re.compile(
     r"fps|frames per second|tokens?\s?(?:/\s?s|per second)|\b(?:ms|milliseconds|seconds|sec|minutes|hours|days)\b|"
     r"\b(?:GB|MB|TB|GiB|MiB|GFLOPs|TFLOPs|FLOPs|MACs|W|mJ)\b|^(?:speed-?ups?|throughput)", re.I)
@@ -155,17 +158,26 @@ def _states_results(t: TaggedSentence) -> bool:
     return t.role is Role.METHOD and bool(_CLAIM_RE.search(t.text))
 
 
+def _bit_result(t: TaggedSentence) -> bool:
+    """An own result sentence whose figure is a bit width it reaches: "compresses the KV cache to 1.5-bit
+    precision with almost no performance drop". ("2-bit quantization can hardly hurt" names a setting.)"""
+    return t.own and t.role is Role.RESULT and bool(BIT_FIGURE_RE.search(t.text) and _CLAIM_RE.search(t.text))
+
+
 def figure_statements(tagged: list[TaggedSentence]) -> list[Statement]:
     """Every statement of the paper's own figures, in reading order."""
     out: list[Statement] = []
     for t in tagged:
-        if not STATED_FIGURE_RE.search(t.text) or not _states_results(t):
+        bits = _bit_result(t)
+        if not bits and (not STATED_FIGURE_RE.search(t.text) or not _states_results(t)):
             continue
         for piece in pieces(t.text):
             matches = list(STATED_FIGURE_RE.finditer(piece))
+            if bits:
+                matches += list(BIT_FIGURE_RE.finditer(piece))
             if not matches or any(piece in s.text or s.text in piece for s in out):
                 continue
-            kinds = {figure_kind(piece, m) for m in matches}
+            kinds = {"efficiency" if BIT_FIGURE_RE.fullmatch(m.group(0)) else figure_kind(piece, m) for m in matches}
             out.append(Statement(piece, t.index, kinds == {"efficiency"}))
     return out
 

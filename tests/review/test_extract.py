@@ -199,3 +199,15 @@ def test_results_and_efficiency_on_tagged_sentences() -> None:
     tagged = tag_abstract(DETECTOR.title, DETECTOR.abstract)
     results, efficiency = results_and_efficiency(tagged)
     assert len(results) == 2 and len(efficiency) == 1
+
+
+def test_a_bit_width_the_method_reaches_is_a_result_a_bit_width_it_names_is_not() -> None:
+    paper = Paper.make("KVB: Sub-2-Bit KV Caches",
+                       "KV caches are large. In this paper, we find that 2-bit KV quantization can hardly hurt the "
+                       "model, while lower bits have not been investigated. We introduce KVB, a method that "
+                       "quantizes keys per channel. Results on six benchmarks show that KVB compresses the KV cache "
+                       "to 1.5-bit precision with almost no performance drop.", "t")
+    row = _row(paper)
+    # the reached width is the result (without its reporting lead); "2-bit KV quantization" was a setting
+    assert row.results == ["KVB compresses the KV cache to 1.5-bit precision with almost no performance drop"]
+    assert row.efficiency == []
