@@ -31,7 +31,7 @@ from enum import StrEnum
 
 from .textnorm import split_sentences
 
-ROLES_VERSION = 2
+ROLES_VERSION = 3
 """Bumped whenever :func:`tag_abstract` changes its output, so stored codes can be recomputed."""
 
 
@@ -101,6 +101,11 @@ _ACRONYM_RE = re.compile(rf"\b{_PROPOSE}\s+(?:the\s+|a\s+|an\s+)?(?:novel\s+|new
 _NOUN_NAME_RE = re.compile(
     rf"\b(?:framework|method|approach|system|algorithm|technique|scheme|engine|layer|model)\s*[,:]?\s*(?:-|–|—|,)\s*"
     rf"({_TOKEN})\b")
+_KIND_NAME_RE = re.compile(  # "we develop a dynamic framework SmartSpec"
+    rf"\b{_PROPOSE}\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:framework|method|approach|system|algorithm|technique|"
+    rf"scheme|engine|model|tool|library|pipeline|architecture)\s+({_TOKEN})(?=\s*(?:[,(:;.]|$|\s+(?:that|which|to|for)\b))")
+_NAMELY_ACRONYM_RE = re.compile(  # "namely Parallel spEculative decoding with Adaptive dRaft Length (PEARL)"
+    rf"\b(?:called|named|dubbed|termed|coined|namely)\s+(?:as\s+)?([^().;,]{{3,90}}?)\s*\(({_TOKEN})\)")
 _INTRODUCED_HERE_RE = re.compile(rf"({_TOKEN}),\s+(?:introduced|proposed|presented)\s+in\s+this\s+(?:paper|work)")
 _SELF_RE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b")  # on lower-cased text
 _PROPOSE_STEMS = ("propos", "introduc", "present", "develop", "design", "build", "releas", "devis")
@@ -117,6 +122,13 @@ def _namelike(token: str, strict: bool = True) -> bool:
     if inner_cap or digit:
         return True
     return not strict and token[0].isupper()
+
+
+def _spells(phrase: str, acronym: str) -> bool:
+    """Whether ``phrase`` spells out ``acronym``: its capitals end with the acronym's capitals
+    ("Parallel spEculative decoding with Adaptive dRaft Length" -> PEARL; "text-to-video" does not spell T2V)."""
+    caps = re.sub(r"[^A-Z]", "", acronym)
+    return len(caps) >= 2 and re.sub(r"[^A-Z]", "", phrase).endswith(caps) and _namelike(acronym)
 
 
 def _title_names(title: str, abstract: str = "") -> list[str]:
@@ -169,8 +181,15 @@ def _abstract_names(sentences: list[str], others: list[str] | None = None) -> li
             if any(verb in low for verb in ("call ", "name ", "dub ", "term ")):
                 names += [m.group(1) for m in _CALL_OUR_RE.finditer(sentence) if _namelike(m.group(1), strict=False)]
             names += [m.group(1) for m in _NOUN_NAME_RE.finditer(sentence) if _namelike(m.group(1))]
+            names += [m.group(1) for m in _KIND_NAME_RE.finditer(sentence) if _namelike(m.group(1))]
         if any(word in low for word in ("called", "named", "dubbed", "termed", "coined", "namely")):
-            for m in _CALLED_RE.finditer(sentence):
+            called = [m for m in _CALLED_RE.finditer(sentence)  # a coined word: "called VoVNet"
+                      if " " not in m.group(1) and _namelike(m.group(1))]
+            spelled = [] if called else [m.group(2) for m in _NAMELY_ACRONYM_RE.finditer(sentence)
+                                         if _spells(m.group(1), m.group(2))
+                                         and not _OTHERS_BEFORE_RE.search(sentence[:m.start()])]
+            names += spelled  # "namely Parallel spEculative … dRaft Length (PEARL)": the acronym is the name
+            for m in [] if spelled else _CALLED_RE.finditer(sentence):
                 if _OTHERS_BEFORE_RE.search(sentence[:m.start()]):
                     others.append(m.group(1))
                 elif _namelike(m.group(1), strict=False):
@@ -194,8 +213,9 @@ def _dedupe(names: list[str]) -> tuple[str, ...]:
 def method_names(title: str, abstract: str) -> tuple[str, ...]:
     """The paper's own method/system/model names: from the title ("SWIFT: On-the-Fly …" → SWIFT;
     "… with Sarathi-Serve" → Sarathi-Serve) and from "we propose/introduce/present X", "X, a …",
-    "named/called X" and "… (ACRONYM)" after a proposal verb in the abstract. In order of discovery,
-    without duplicates (case-insensitive)."""
+    "we develop a framework X", "named/called X", "namely <words that spell it> (ACRONYM)" and
+    "… (ACRONYM)" after a proposal verb in the abstract. In order of discovery, without duplicates
+    (case-insensitive)."""
     return _dedupe(_title_names(title, abstract) + _abstract_names(split_sentences(abstract)))
 
 

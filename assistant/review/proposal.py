@@ -102,9 +102,14 @@ def _tidy(text: str) -> str:
     return text.strip().strip(",;:").rstrip(".").strip()
 
 
+_CLAUSE_BREAK_RE = re.compile(r",\s+(?:while|and|but|whereas|which|thereby|thus|making|enabling|resulting|leading|"
+                              r"allowing|requiring|yielding|achieving|as well as|where|so that|with|without|namely|"
+                              r"called|named|dubbed|termed)\b", re.I)
+
+
 def clause_end(text: str, start: int = 0) -> int:
     """Where the clause starting at ``start`` ends: the first ';', ', while', ', and', ', but', ', which',
-    ', thereby', ', making', ' while ' or ', ' followed by a participle, outside brackets."""
+    ', thereby', ', making', ', namely', ' while ' or ', ' followed by a participle, outside brackets."""
     depth = 0
     i = start
     while i < len(text):
@@ -116,9 +121,7 @@ def clause_end(text: str, start: int = 0) -> int:
         elif depth == 0:
             if ch == ";":
                 return i
-            if ch == "," and re.match(r",\s+(?:while|and|but|whereas|which|thereby|thus|making|enabling|"
-                                      r"resulting|leading|allowing|requiring|yielding|achieving|as well as|"
-                                      r"where|so that|with|without)\b", text[i:], re.I):
+            if ch == "," and _CLAUSE_BREAK_RE.match(text, i):
                 return i
         i += 1
     return len(text)

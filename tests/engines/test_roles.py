@@ -140,6 +140,11 @@ def test_method_names_from_title_and_abstract(corpus: dict[str, Paper]) -> None:
     assert {"H3", "FlashConv"} <= set(names("Hungry Hungry Hippos"))
     assert "Flex" in names("Tutel: Adaptive Mixture-of-Experts")         # the abstract's own name for the system
     assert names("SpQR: A Sparse-Quantized")[0] == "SpQR"
+    # "namely Parallel spEculative decoding with Adaptive dRaft Length (PEARL)": the acronym it spells
+    assert names("Parallel Speculative Decoding with Adaptive Draft Length") == ("PEARL",)
+    assert names("Optimizing Speculative Decoding for Serving") == ("SmartSpec",)  # "a dynamic framework SmartSpec"
+    # "called VoVNet comprised of One-Shot Aggregation (OSA)": the coined word, not the acronym after it
+    assert names("An Energy and GPU-Computation Efficient Backbone") == ("VoVNet",)
 
 
 def test_method_names_leave_out_others_and_plain_words(corpus: dict[str, Paper]) -> None:
@@ -152,6 +157,9 @@ def test_method_names_leave_out_others_and_plain_words(corpus: dict[str, Paper])
     adam = paper(corpus, "1-bit Adam: Communication Efficient")
     assert "1-bit" not in method_names(adam.title, adam.abstract)
     assert method_names("Mamba or RWKV: Exploring High-Quality", "We study segmentation models.") == ()
+    # lower-case words do not spell an acronym: "namely fine-tuning a pre-trained text-to-video (T2V) model"
+    assert method_names("I2V", "There are two settings, namely fine-tuning a pre-trained text-to-video (T2V) "
+                               "model or training from scratch.") == ()
 
 
 # --- storage -----------------------------------------------------------------------------------
