@@ -251,8 +251,8 @@ def _parse(sentence: str, obj: str, names: tuple[str, ...]) -> Proposal | None:
         elif found:
             name = found[0]
             at = after.find(name)
-            if at >= 0:
-                after = after[at + len(name):].lstrip(" ,")
+            if at >= 0:  # "… called REPresentation Alignment (REPA), which aligns …": on after the name's ")"
+                after = after[at + len(name):].lstrip(" ,)").lstrip(" ,")
     if after.startswith("(") and ")" in after:  # "(LVLMs)" after a descriptor
         after = after[after.find(")") + 1:].lstrip(" ,")
     mechanism = ""

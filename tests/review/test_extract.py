@@ -124,6 +124,11 @@ def test_task_is_the_papers_own_problem_never_background() -> None:
 
 
 def test_approach_names_the_method_and_its_mechanism() -> None:
+    spelled = Paper.make("Alignment for Generation", "Diffusion training is slow. We introduce a straightforward "
+                         "regularization called REPresentation Alignment (REPA), which aligns noisy hidden states "
+                         "with clean image representations from a pretrained encoder.", "t")
+    assert _row(spelled).approach.endswith("(REPA), which aligns noisy hidden states with clean image "
+                                           "representations from a pretrained encoder")
     assert _row(DETECTOR).approach == ("LiteDet, a real-time detection transformer that prunes background queries "
                                        "with a learned gate")
     assert _row(DRAFTER).approach == "ChainHead, which conditions each draft head on the tokens drafted before it"
