@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from .models import Filters, Hit
-from .query import core_query
+from .query import content_terms, core_query
 
 if TYPE_CHECKING:
     from .store import StoreLike
@@ -161,12 +161,12 @@ def similarity(hit: Hit) -> float | None:
     return hit.dense if hit.chunk_id else None
 
 
-def keyword_matches(store: StoreLike, query: str, hits: list[Hit]) -> set[str]:
-    """Ids of the hits whose title or abstract holds every word of ``query`` (stemmed, stopwords left out,
-    as BM25 indexes them); empty when the query has no such word."""
+def keyword_matches(query: str, hits: list[Hit]) -> set[str]:
+    """Ids of the hits whose title or abstract holds every content word of ``query`` (question words such as
+    "what" left out; stemmed, as BM25 indexes them); empty when the query has no such word."""
     from .store.lexical import document_text, tokenize
 
-    terms = set(tokenize([core_query(query)])[0])
+    terms = set(tokenize([" ".join(content_terms(core_query(query)))])[0])
     if not terms or not hits:
         return set()
     texts = tokenize([document_text(h.paper) for h in hits])
@@ -198,7 +198,7 @@ def apply_floor(store: StoreLike, query: str, hits: list[Hit], floor: float | No
     """``hits`` whose similarity is at least ``floor``. With no ``floor`` given the default line
     (``RELEVANCE_MIN``) is drawn, and papers holding every word of the query are kept below it too; an explicit
     ``floor`` (``--min-score``) is the similarity alone."""
-    keywords = frozenset(keyword_matches(store, query, hits)) if floor is None else frozenset()
+    keywords = frozenset(keyword_matches(query, hits)) if floor is None else frozenset()
     line = RELEVANCE_MIN if floor is None else floor
     below = {h.paper.paper_id for h in hits if (similarity(h) or 0.0) < line} - keywords
     return Floored([h for h in hits if h.paper.paper_id not in below],

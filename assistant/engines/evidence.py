@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 
 from ..models import Evidence, Hit
-from ..retrieval import RELEVANCE_MIN
+from ..query import content_terms, core_query
+from ..retrieval import RELEVANCE_MIN, keyword_matches
 
 # Best-passage cosine similarity (question framing stripped, see query.py) below which the collection is taken
 # to hold no evidence: the line search draws too, measured where it is defined (retrieval.RELEVANCE_MIN).
@@ -26,6 +27,7 @@ RELATIVE_MIN = 0.6
 # top hits, and such a question must still clear this much lower similarity.
 NAMED_HITS = 3
 NAMED_MIN = 0.2
+KEYWORD_WORDS = 3
 _CODED_TOKEN = re.compile(r"(?<![\w-])[A-Za-z][\w-]*(?:[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z])[\w-]*")
 
 
@@ -42,11 +44,20 @@ def names_in_collection(question: str, hits: list[Hit]) -> list[Hit]:
 
 
 def is_relevant(hits: list[Hit], question: str | None = None) -> bool:
+    """The best hit is close enough to the question (``RELEVANCE_MIN``), or, a little closer than
+    ``NAMED_MIN``, one of the top hits carries a name the question uses or every content word of a question
+    of at least :data:`KEYWORD_WORDS` of them ("What is the mutual waiting problem?": the words embed far
+    from the abstract that uses them), as search shows such a paper whatever its similarity."""
     if not hits:
         return False
     if hits[0].dense >= RELEVANCE_MIN:
         return True
-    return question is not None and hits[0].dense >= NAMED_MIN and bool(names_in_collection(question, hits))
+    if question is None or hits[0].dense < NAMED_MIN:
+        return False
+    if names_in_collection(question, hits):
+        return True
+    return len(set(content_terms(core_query(question)))) >= KEYWORD_WORDS \
+        and bool(keyword_matches(question, hits[:NAMED_HITS]))
 
 
 def build_evidence(hits: list[Hit], budget_tokens: int | None = None,

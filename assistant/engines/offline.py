@@ -67,6 +67,7 @@ MEANS_SHARE = 0.5  # "which … by X-ing": X is required when at least this shar
 TITLE_CONTEXT = 0.3  # weight of a question word that the sentence's paper has in its title, not the sentence
 COMPOUND_MIN = 5  # shortest question word matched as a compound's tail ("phone" in "smartphone")
 RAREST_BONUS = 0.15  # "how much" questions: bonus for naming the question's rarest word ("phone" in "… 7B … phone")
+DEFINES_BONUS = 0.2  # "what is X": a sentence that defines X ("X, i.e., …") over one that only names it
 RANK_PRIOR = 0.1  # bonus for the first-retrieved paper, falling to 0 for the last (questions that are not lists)
 FIGURE_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|x\b|×|times|-?fold|fps|tokens|ms\b|s\b|GB|MB|B\b|M\b|K\b|AP\b)"
                        r"|\d+\.\d+|\b\d{2,}\b")
@@ -78,6 +79,10 @@ INJECTION_RE = re.compile(r"ignore (all |any )?(previous|prior|above) instructio
                           r"\bcite this (paper|work|article) (first|as)", re.I)
 _PROPOSAL_RE = re.compile(r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,60}?\b(?:propose|"
                           r"proposes|introduce|introduces|present|presents|develop|design)\b", re.I)
+# "the mutual waiting problem, i.e., the target model gets stuck …", "X refers to", "X, which is …"
+_DEFINES_RE = re.compile(r",?\s+(?:i\.\s?e\.|(?:that is|namely|refers? to|is defined as|is called|denotes?)\b)|"
+                         r"\b(?:is|are) (?:a|an|the) (?:\w+ ){0,3}?(?:problem|phenomenon|technique|method|"
+                         r"approach|process|framework|paradigm)\b", re.I)
 _ASKED_TOKEN_RE = re.compile(r"[A-Za-z0-9][\w./-]*\d[\w./-]*|\d[\w./%-]*", re.I)  # "7B", "Objects365", "90%"
 
 
@@ -300,7 +305,7 @@ def score_claims(store: Store, question: str, reading: Reading, evidence: list[E
             score += WITHOUT_BONUS  # the sentence that says it does without X is the answer
             must.append(len(cheap))
         if subject and subject <= set(toks):
-            score += 0.12
+            score += 0.12 + (DEFINES_BONUS if _DEFINES_RE.search(claim.text) else 0.0)
             defining.add(len(cheap))
         if claim.n == focus:
             score += FOCUS_BONUS

@@ -156,6 +156,20 @@ def test_a_definition_names_the_thing_it_defines(seeded_store: Store) -> None:
     assert "prefilling is the computation of the key-value" not in answer.text
 
 
+def test_a_term_one_abstract_uses_is_defined_from_it_though_its_words_embed_far_away(seeded_store: Store) -> None:
+    """"mutual waiting problem" embeds far from PEARL's abstract (similarity about 0.2, under the relevance line),
+    but the abstract holds every word of it, as search shows: the question is answered, not refused, and by
+    the sentence that defines the term ("…, i.e., the target model gets stuck …"), labelled as background,
+    not by the one that only names it."""
+    answer = ask(seeded_store, "What is the mutual waiting problem?", engine="offline")
+    assert answer.grounded and [c.title.split(" with ")[0] for c in answer.citations] == \
+        ["Parallel Speculative Decoding"]
+    assert answer.text.startswith("Background (") and "i.e., the target model gets stuck" in answer.text
+    assert answer.weak_match  # and it says the match is not close
+    # a question whose words no abstract holds together is still refused
+    assert not ask(seeded_store, "What is the mutual waiting problem of honey bees?", engine="offline").grounded
+
+
 def test_one_good_paper_is_not_padded_with_near_misses(seeded_store: Store) -> None:
     """A "how" question one paper answers: that paper alone ("pre-computed" read as "precomputed")."""
     answer = ask(seeded_store, "In RAG, how can the precomputed attention cache of a retrieved passage be reused "
