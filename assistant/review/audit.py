@@ -49,8 +49,9 @@ PARTIAL = "[partly supported]"
 CONTRADICTED = "[contradicted by the cited abstract]"
 TAGS = (UNVERIFIED, PARTIAL, CONTRADICTED)
 MARK_RE = re.compile(r"\[(\d+)\]")
-COUNTED_RE = re.compile(r"\b(?:all|both|one|two|three|four|five|six|seven|eight|nine|ten|\d+)(?: of the \d+)? papers\b",
-                        re.I)  # "Three papers of this theme …": a count that a removed citation would falsify
+COUNTED_RE = re.compile(r"\b(?:all|both|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+                        r"(?: of (?:the|these|those)(?: \d+)?)? papers\b",
+                        re.I)  # "Two of these papers …": a count that a removed citation would falsify
 
 
 def attach_markers(text: str) -> str:

@@ -202,6 +202,9 @@ def test_a_counted_claim_goes_when_one_of_its_papers_does_not_support_it(seeded_
     evidence = number([resolve_title(seeded_store, "ZipCache"), resolve_title(seeded_store, "PowerInfer-2")])
     auditor = Auditor(seeded_store, evidence)
     assert auditor.check("Two papers of this theme work on KV cache quantization [1][2].", "T", "remove") == ""
+    # the writer's own wording of a count, too
+    assert Auditor(seeded_store, evidence).check("Two of these papers work on KV cache quantization [1][2].", "T",
+                                                 "remove") == ""
     assert [r.label for r in auditor.audit.records] == ["supported", "unsupported"]
     partial = Auditor(seeded_store, evidence).check(
         "ZipCache quantizes the KV cache and was trained on 8K video footage [1].", "T", "remove")
