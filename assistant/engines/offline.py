@@ -18,7 +18,7 @@ well as the first; the best paper leads, and the markers are numbered in reading
 only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
 paper that owns the name. "Which" questions list every qualifying paper, one line each: a paper that
 covers the question's words, or at most three that score as well without them (plain-language questions
-the abstracts word differently; none when no abstract is close to the question at all). A listed paper's
+the abstracts word differently; one when no abstract is close to the question at all). A listed paper's
 abstract as a whole must be nearly as close to the question as the closest one: a sentence sharing the
 question's words in an abstract about something else does not answer it. "Which … by quantizing it"
 lists only papers whose own work names the mechanism, when most candidates use that word. When nothing in
@@ -57,6 +57,7 @@ LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of t
 LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
 LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
 LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
+WEAK_SURE = 1  # ... or this many when no abstract is close to the question (weak match)
 ALSO_SHOWN = 3  # ... the next few are named apart, without citing them
 LIST_TOPIC_RATIO = 0.70  # ... whose abstract is at least this share as close to the question as the closest one
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
@@ -347,7 +348,8 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
     because more than :data:`LIST_SURE_MAX` scored close without using the question's words (shown apart,
     not cited). A paper the question names, or that a follow-up's "it" refers to (``focus``), answers it
     alone. ``weak``: no abstract is close to the question (``settings.answer.weak_match``); a list then
-    cites only papers that use the question's words, and any other question only its best paper."""
+    cites the papers that use the question's words and at most the best of those that do not
+    (:data:`WEAK_SURE`), and any other question only its best paper."""
     also: list[int] = []
     best: dict[int, list[Claim]] = {}
     for c in claims:
@@ -386,13 +388,13 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             # it. (Not for a negative question: its similarity is to a question that names the excluded thing,
             # which the papers that do without it need not name; their own "without X" sentence is the test.)
             if reading.kind is Kind.WHICH:
-                closest = max(e.similarity for e in evidence)
+                closest = max(e.similarity for e in evidence if e.n in best)  # among papers with a claim to quote
                 near = {e.n for e in evidence if e.similarity >= LIST_TOPIC_RATIO * closest}
                 papers = [n for n in papers if n in near]
             # the paper must do the whole of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
-            sure_max = 0 if weak else LIST_SURE_MAX  # no abstract is close: only papers that use its words
+            sure_max = WEAK_SURE if weak else LIST_SURE_MAX  # no abstract is close: one guess at most
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:sure_max]]
             also = sure[sure_max:sure_max + ALSO_SHOWN]
         if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
