@@ -88,7 +88,8 @@ def _markers(ns: list[int]) -> str:
 
 
 def shared_terms(store: Store, evidence: list[Evidence]) -> tuple[list[str], list[int], Vocabulary]:
-    """Up to four distinctive terms that most abstracts use, and the papers that use all of them."""
+    """Up to four distinctive terms that most abstracts use, and the papers that use all of them; none unless
+    one of them is a phrase ("speculative decoding"): single shared words are no theme."""
     vocab = Vocabulary()
     used = {e.n: set(vocab.count(f"{e.paper.title}. {e.paper.abstract}")) for e in evidence}
     df: Counter[str] = Counter()
@@ -111,7 +112,9 @@ def shared_terms(store: Store, evidence: list[Evidence]) -> tuple[list[str], lis
         if len(with_term) >= need:
             chosen.append(term)
             holders = with_term
-    return chosen, sorted(holders) if chosen else [], vocab
+    if not any(" " in term for term in chosen):  # single words only ("numbers", "scaling"): no shared theme
+        return [], [], vocab
+    return chosen, sorted(holders), vocab
 
 
 def _quote(terms_shown: list[str]) -> str:

@@ -158,3 +158,16 @@ def test_irrelevant_query_is_refused(seeded_store) -> None:
 def test_k_limits_the_rows(seeded_store) -> None:
     result = compare(seeded_store, "speculative decoding with a draft model", k=3)
     assert len(result.rows) == 3 and result.citations
+
+
+def test_two_unrelated_papers_have_no_shared_theme(seeded_store) -> None:
+    """A speculative-decoding paper and a detector share only common words ("numbers", "scaling"): no theme."""
+    from assistant.review.compare import shared_terms
+
+    evidence = number([resolve_title(seeded_store, "Batch Speculative Decoding Done Right"),
+                       resolve_title(seeded_store, "DETRs Beat YOLOs")])
+    assert shared_terms(seeded_store, evidence)[:2] == ([], [])
+    related = number([resolve_title(seeded_store, "ZipCache"),
+                      resolve_title(seeded_store, "Plug-and-Play 1.x-Bit KV Cache Quantization")])
+    keys, holders, _ = shared_terms(seeded_store, related)
+    assert any(" " in k for k in keys) and holders == [1, 2]
