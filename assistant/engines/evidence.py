@@ -44,10 +44,10 @@ def names_in_collection(question: str, hits: list[Hit]) -> list[Hit]:
 
 
 def is_relevant(hits: list[Hit], question: str | None = None) -> bool:
-    """The best hit is close enough to the question (``RELEVANCE_MIN``), or, a little closer than
-    ``NAMED_MIN``, one of the top hits carries a name the question uses or every content word of a question
-    of at least :data:`KEYWORD_WORDS` of them ("What is the mutual waiting problem?": the words embed far
-    from the abstract that uses them), as search shows such a paper whatever its similarity."""
+    """The best hit is close enough to the question (``RELEVANCE_MIN``); or it is at least ``NAMED_MIN`` close
+    and one of the top hits carries a name the question uses, or every content word of a question that has at
+    least :data:`KEYWORD_WORDS` of them ("What is the mutual waiting problem?": the words embed far from the
+    abstract that uses them; search shows such a paper whatever its similarity)."""
     if not hits:
         return False
     if hits[0].dense >= RELEVANCE_MIN:

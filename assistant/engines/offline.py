@@ -59,7 +59,7 @@ LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the b
 LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
 WEAK_SURE = 1  # ... or this many when no abstract is close to the question (weak match)
 ALSO_SHOWN = 3  # ... the next few are named apart, without citing them
-LIST_TOPIC_RATIO = 0.70  # ... whose abstract is at least this share as close to the question as the closest one
+LIST_TOPIC_RATIO = 0.70  # "which": a listed paper's abstract is this share as close to the question as the closest
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
@@ -80,7 +80,7 @@ INJECTION_RE = re.compile(r"ignore (all |any )?(previous|prior|above) instructio
                           r"\bcite this (paper|work|article) (first|as)", re.I)
 _PROPOSAL_RE = re.compile(r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,60}?\b(?:propose|"
                           r"proposes|introduce|introduces|present|presents|develop|design)\b", re.I)
-# "the mutual waiting problem, i.e., the target model gets stuck …", "X refers to", "X, which is …"
+# "the mutual waiting problem, i.e., the target model gets stuck …", "X refers to", "X is a technique that …"
 _DEFINES_RE = re.compile(r",?\s+(?:i\.\s?e\.|(?:that is|namely|refers? to|is defined as|is called|denotes?)\b)|"
                          r"\b(?:is|are) (?:a|an|the) (?:\w+ ){0,3}?(?:problem|phenomenon|technique|method|"
                          r"approach|process|framework|paradigm)\b", re.I)
