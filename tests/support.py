@@ -36,6 +36,22 @@ def _sections(overrides: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def llm_client(server, home: Path, *, key: str = "sk-test", timeout: float = 10.0, **overrides: object):
+    """The real LLM client (the openai library over HTTP) pointed at a local fake OpenAI-compatible server
+    (``testkit.llm_server``; ``None``: no endpoint), with retries off."""
+    from assistant.engines.llm import LLMClient
+
+    options = {"openai_base_url": server.base_url if server else None, "openai_api_key": key,
+               "llm_timeout": timeout, "llm_max_retries": 0, **overrides}
+    return LLMClient(Settings(home=home, **options))  # type: ignore[arg-type]
+
+
+def tool_name(request) -> str | None:
+    """The function a recorded chat request offers the model (a structured-output call), if any."""
+    tools = (request.body or {}).get("tools") or []
+    return tools[0]["function"]["name"] if tools else None
+
+
 def run_cli(*args: str, home: Path, env: dict[str, str] | None = None, input: str | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m assistant ARGS` as a user would, with its own data dir."""

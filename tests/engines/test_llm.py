@@ -12,6 +12,7 @@ from pathlib import Path
 import openai
 import pytest
 from pydantic import BaseModel
+from support import llm_client
 
 from assistant.engines.llm import Completion, LLMClient
 from assistant.errors import ConfigError, LLMError, redact
@@ -31,9 +32,7 @@ def server():
 
 
 def client_for(server: FakeOpenAIServer | None, tmp_path: Path, **kw: object) -> LLMClient:
-    options = {"openai_base_url": server.base_url if server else None, "openai_api_key": KEY,
-               "llm_timeout": 5.0, "llm_max_retries": 0, **kw}
-    return LLMClient(Settings(home=tmp_path, **options))  # type: ignore[arg-type]
+    return llm_client(server, tmp_path, key=KEY, timeout=5.0, **kw)
 
 
 def assert_one_line(exc: pytest.ExceptionInfo[LLMError]) -> str:

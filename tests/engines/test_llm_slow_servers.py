@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+from support import llm_client
 
 from assistant.engines.llm import LLMClient, repair_escapes
 from assistant.errors import LLMError
@@ -29,9 +30,7 @@ def server():
 
 
 def client_for(server: FakeOpenAIServer, tmp_path: Path, **kw: object) -> LLMClient:
-    options = {"openai_base_url": server.base_url, "openai_api_key": "sk-test-x", "llm_timeout": 1.0,
-               "llm_max_retries": 0, **kw}
-    return LLMClient(Settings(home=tmp_path, **options))  # type: ignore[arg-type]
+    return llm_client(server, tmp_path, key="sk-test-x", timeout=1.0, **kw)
 
 
 # -- the token clock ------------------------------------------------------------------------------------

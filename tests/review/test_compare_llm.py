@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import llm_client, tool_name
 
 from assistant.engines.llm import LLMClient
 from assistant.review.compare import compare
@@ -13,9 +14,8 @@ from assistant.review.extract import extract_row
 from assistant.review.llm import RowOut, format_role_sources, merge_row
 from assistant.review.select import number
 from assistant.roles import tag_abstract
-from assistant.settings import Settings
 from assistant.store.titles import resolve_title
-from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
+from testkit.llm_server import FakeOpenAIServer, Reply
 
 RTDETR = "DETRs Beat YOLOs on Real-time Object Detection"
 BACKGROUND = ("The YOLO series has become the most popular framework for real-time object detection due to its "
@@ -30,17 +30,11 @@ def server():
 
 
 def _client(server: FakeOpenAIServer, tmp_path: Path) -> LLMClient:
-    return LLMClient(Settings(home=tmp_path, openai_base_url=server.base_url, openai_api_key="sk-test-compare",
-                              llm_timeout=10.0, llm_max_retries=0))
-
-
-def _tool(req: Recorded) -> str | None:
-    tools = (req.body or {}).get("tools") or []
-    return tools[0]["function"]["name"] if tools else None
+    return llm_client(server, tmp_path, key="sk-test-compare")
 
 
 def test_the_model_sees_each_sentence_with_its_role(seeded_store, server, tmp_path) -> None:
-    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut"
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if tool_name(req) == "RowsOut"
                                  else Reply.text("RT-DETR is a real-time detector [1]."))
     compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     rows_request, synthesis_request = server.chat_requests()[:2]
@@ -55,7 +49,7 @@ def test_the_model_sees_each_sentence_with_its_role(seeded_store, server, tmp_pa
 def test_cells_from_background_or_repeating_results_are_refilled_offline(seeded_store, server, tmp_path) -> None:
     reply = {"rows": [{"n": 1, "task": BACKGROUND, "approach": "RT-DETR, a real-time end-to-end object detector",
                        "results": [RESULT], "efficiency": [RESULT, "an efficient hybrid encoder"]}]}
-    server.script = lambda req: (Reply.tool_call(reply) if _tool(req) == "RowsOut" else Reply.text("RT-DETR [1]."))
+    server.script = lambda req: (Reply.tool_call(reply) if tool_name(req) == "RowsOut" else Reply.text("RT-DETR [1]."))
     result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     paper = resolve_title(seeded_store, RTDETR)
     offline = extract_row(1, paper)
@@ -89,7 +83,7 @@ def test_the_synthesis_gets_the_checks_an_answer_gets(seeded_store, server, tmp_
     thinking = ("<think>The user wants a comparison. Source [1] is RT-DETR.</think>"
                 "RT-DETR achieves 53.1% AP on COCO at 108 FPS on a T4 GPU [1]. "
                 "RT-DETR runs on a smartphone at 900 FPS without a GPU [1].")
-    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut" else Reply.text(thinking))
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if tool_name(req) == "RowsOut" else Reply.text(thinking))
     result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     assert "<think>" not in result.synthesis and "The user wants" not in result.synthesis
     assert "53.1% AP" in result.synthesis
@@ -97,7 +91,7 @@ def test_the_synthesis_gets_the_checks_an_answer_gets(seeded_store, server, tmp_
     assert any(n.startswith("synthesis: ") and "900 FPS" in n for n in result.notes), result.notes
 
     cut = "RT-DETR achieves 53.1% AP on COCO at 108 FPS on a T4 GPU [1]. It also"
-    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut"
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if tool_name(req) == "RowsOut"
                                  else Reply.text(cut + " reaches more", cut_after=len(cut.split())))
     result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     assert any(n.startswith("synthesis: ") and "cut" in n for n in result.notes), result.notes
@@ -109,7 +103,7 @@ def test_a_synthesis_that_its_sources_do_not_bear_out_gives_way_to_the_offline_o
     is the offline one, and the notes say why."""
     invented = ("RT-DETR transcribes speech recordings in twelve languages [1]. "
                 "RT-DETR runs on a smartphone at 900 FPS without a GPU [1].")
-    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut" else Reply.text(invented))
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if tool_name(req) == "RowsOut" else Reply.text(invented))
     result = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     offline = compare(seeded_store, titles=[RTDETR], engine="offline")
     assert "speech" not in result.synthesis and "900 FPS" not in result.synthesis
@@ -117,7 +111,7 @@ def test_a_synthesis_that_its_sources_do_not_bear_out_gives_way_to_the_offline_o
     assert any("model's synthesis was not shown" in n for n in result.notes), result.notes
     assert any("unsupported" in n and "speech recordings" in n for n in result.notes), result.notes
 
-    server.script = lambda req: (Reply.tool_call({"rows": []}) if _tool(req) == "RowsOut"
+    server.script = lambda req: (Reply.tool_call({"rows": []}) if tool_name(req) == "RowsOut"
                                  else Reply.text("RT-DETR achieves 53.1% AP on COCO at 108 FPS on a T4 GPU [1]."))
     kept = compare(seeded_store, titles=[RTDETR], llm=_client(server, tmp_path))
     assert kept.synthesis.startswith("RT-DETR achieves 53.1% AP") and not any("not shown" in n for n in kept.notes)

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
+from support import llm_client, tool_name
 
 from assistant.engines.llm import LLMClient
 from assistant.review.compare import compare
 from assistant.review.draft import draft
 from assistant.review.export import draft_to_markdown
-from assistant.settings import Settings
 from testkit.llm_server import FakeOpenAIServer, Recorded, Reply
 
 ROWS = {"rows": [
@@ -35,13 +35,7 @@ def server():
 
 
 def client(server: FakeOpenAIServer, tmp_path: Path) -> LLMClient:
-    return LLMClient(Settings(home=tmp_path, openai_base_url=server.base_url, openai_api_key="sk-test-review",
-                              llm_timeout=10.0, llm_max_retries=0))
-
-
-def tool_name(req: Recorded) -> str | None:
-    tools = (req.body or {}).get("tools") or []
-    return tools[0]["function"]["name"] if tools else None
+    return llm_client(server, tmp_path, key="sk-test-review")
 
 
 def test_compare_drops_unknown_rows_and_citations(seeded_store, server, tmp_path) -> None:
