@@ -219,6 +219,14 @@ def method_names(title: str, abstract: str) -> tuple[str, ...]:
     return _dedupe(_title_names(title, abstract) + _abstract_names(split_sentences(abstract)))
 
 
+def title_head(title: str, max_words: int = 4) -> str:
+    """The title's part before ':' when it is short enough to name the method ("SWIFT", "LLM in a flash");
+    "" when the title has no ':' or a longer head."""
+    head, sep, _rest = title.partition(":")
+    head = head.strip()
+    return head if sep and 1 <= len(head.split()) <= max_words else ""
+
+
 def _names_re(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not names:
         return None

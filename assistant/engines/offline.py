@@ -36,7 +36,7 @@ import numpy as np
 
 from ..models import Evidence
 from ..query import content_terms
-from ..roles import Role, TaggedSentence, method_names
+from ..roles import Role, TaggedSentence, method_names, title_head
 from ..store.lexical import tokenize
 from ..terms import WORD_RE, stem
 from .markers import as_data, cite
@@ -140,8 +140,7 @@ def _names(evidence: Evidence) -> tuple[str, ...]:
         if len(_NAMES) > 4096:
             _NAMES.clear()
         names = list(method_names(evidence.paper.title, evidence.paper.abstract))
-        head = evidence.paper.title.split(":", 1)[0].strip()
-        if ":" in evidence.paper.title and 1 <= len(head.split()) <= 4:
+        if head := title_head(evidence.paper.title):
             names.append(head)
         _NAMES[key] = tuple(n for n in dict.fromkeys(names) if len(n) >= 3)
     return _NAMES[key]
@@ -364,10 +363,10 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
         papers = sorted(papers, key=lambda n: -best[n][0].score) if reading.is_list else papers
     else:
         ranked = sorted(best, key=lambda n: -best[n][0].score)
+        by_n = {e.n: e for e in evidence}
         standing: dict[int, str] = {}
         if reading.kind is Kind.NEGATIVE:
             tagged = store.tagged([e.paper for e in evidence])
-            by_n = {e.n: e for e in evidence}
             standing = {n: negative_standing(tagged[by_n[n].paper.paper_id], reading) for n in ranked}
         top = best[ranked[0]][0].score
         if reading.is_list:  # one paper that matches unusually well does not shut the others out
@@ -398,7 +397,7 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             papers = [n for n in papers if covered[n] >= LIST_COVERAGE or n in sure[:sure_max]]
             also = sure[sure_max:sure_max + ALSO_SHOWN]
         if reading.means:  # "… by quantizing it": only papers whose own work does it that way, when the
-            by_n = {e.n: e for e in evidence}  # papers use the question's word for it (most listed ones do)
+            # papers use the question's word for it (most listed ones do)
             tagged = store.tagged([by_n[n].paper for n in papers])
             doing = [n for n in papers
                      if _does_by(by_n[n].paper.title, tagged.get(by_n[n].paper.paper_id, []), reading.means)]

@@ -122,14 +122,12 @@ class PaperView:
         own = own_names(title, abstract)
         methods: set[str] = set()  # the method's own names alone, not the title's other words
         try:
-            from ..roles import method_names  # the roles tagger's view of the paper's own names
+            from ..roles import method_names, title_head  # the roles tagger's view of the paper's own names
             methods = {name_key(n) for n in method_names(title, abstract)}
             own = own | methods
+            methods.add(name_key(title_head(title)))  # "SWIFT: On-the-Fly …": the head names the method too
         except ImportError:
             pass
-        head = title.partition(":")[0]
-        if ":" in title and len(head.split()) <= 4:
-            methods.add(name_key(head))
         own_terms = frozenset(t for n in own for t in content_terms(n))
         defined = acronyms(f"{title}. {abstract}")
         return cls(
@@ -211,7 +209,8 @@ def _theirs(sentence: str, figure: Figure, compared: frozenset[str]) -> bool:
     return bool(achieved and name_key(achieved.group(1).rstrip(".,;:")) in compared)
 
 
-def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> int | None:
+def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView,
+                       claim_names: frozenset[str] | None = None) -> int | None:
     """The abstract sentence whose figure the claim credits to the wrong side of a comparison, or None.
 
     * the paper's own figure credited to a method it only compares with: "vLLM reaches speedups of
@@ -219,7 +218,9 @@ def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> in
       not FastSwitch, and every place the abstract states the figure reports it for its own work);
     * a compared method's figure credited to the paper's own: "InstaFlow reaches an FID of 13.9" against
       "… outperforming the recent StyleGAN-T (13.9 in 0.1 second)" (the claim names InstaFlow and not
-      StyleGAN-T, and the abstract states 13.9 only for StyleGAN-T; "MS COCO 2014-30k" beside it is context)."""
+      StyleGAN-T, and the abstract states 13.9 only for StyleGAN-T; "MS COCO 2014-30k" beside it is context).
+
+    ``claim_names``: the name keys of the claim, when the caller has them already."""
     if not claimed or _SELF_RE.search(claim):  # "our method improves …" speaks for the paper itself
         return None
     object_names = {name_key(n) for cue in _COMPARE_CUE_RE.finditer(claim)  # "… faster than standard CFG"
@@ -228,7 +229,7 @@ def credited_elsewhere(claim: str, claimed: list[Figure], view: PaperView) -> in
     first = subject.split(maxsplit=1)[0] if subject.split() else ""
     keys = {name_key(n) for n in names(subject)} | {name_key(first)}  # "Orca improves …": the opening name too
     keys.discard("")
-    named = {name_key(n) for n in names(claim)} | keys
+    named = (claim_names if claim_names is not None else {name_key(n) for n in names(claim)}) | keys
     own = any(k.startswith(o) for k in named for o in view.own_names if len(o) >= 3)  # "RT-DETR-R50" of RT-DETR
     if own:  # credited to the paper: wrong if the figure is a compared method's, which the claim does not name
         wanted = None if named & view.compared else "theirs"
@@ -410,13 +411,12 @@ def measure(claim: str, view: PaperView, claim_vector: np.ndarray | None = None)
         values["conflict_neg" if kind == "negation" else "conflict_dir"] = 1.0
         if match > conflict_match:
             conflict, conflict_match, evidence = kind, match, at
-    swapped = credited_elsewhere(claim, claimed, view) if conflict is None else None
+    claimed_names = frozenset(name_key(n) for n in names(claim)) - {""}
+    swapped = credited_elsewhere(claim, claimed, view, claimed_names) if conflict is None else None
     if swapped is not None:
         values["conflict_fig"] = 1.0  # a figure credited to the wrong side of a comparison
         conflict, conflict_match, evidence = "attribution", 1.0, swapped
 
-    claimed_names = {name_key(n) for n in names(claim)}
-    claimed_names.discard("")
     if claimed_names:
         values["names_missing"] = sum(n not in view.names for n in claimed_names) / len(claimed_names)
     values["own"] = 1.0 if view.tagged[best].own else 0.0
