@@ -84,7 +84,7 @@ def build_evidence(hits: list[Hit], budget_tokens: int | None = None,
                 text = _trim(text, room, count_tokens)
                 cost = budget_tokens - used
             used += cost
-        items.append(Evidence(len(items) + 1, hit.paper, text, hit.dense))
+        items.append(Evidence(len(items) + 1, hit.paper, text, hit.dense, hit.score))
     return items
 
 

@@ -16,12 +16,14 @@ the sentence or its paper's title; a method sentence for "how"). A paper appears
 sentences answers the question, and for a question that is not a list a second paper must answer nearly as
 well as the first; the best paper leads, and the markers are numbered in reading order. A "what is X" answer quotes
 only sentences that name X. A question that names a method ("How does Medusa …") is answered from the
-paper that owns the name. "Which" questions list every qualifying paper, one line each: a paper that
-covers the question's words, or at most three that score as well without them (plain-language questions
-the abstracts word differently; one when no abstract is close to the question at all). A listed paper's
-abstract as a whole must be nearly as close to the question as the closest one: a sentence sharing the
-question's words in an abstract about something else does not answer it. "Which … by quantizing it"
-lists only papers whose own work names the mechanism, when most candidates use that word. When nothing in
+paper that owns the name. "Which" questions list every qualifying paper, one line each, quoting its own
+method or result: a paper qualifies when retrieval, which judged its whole abstract, scores it nearly as
+high as the best one (a sentence sharing the question's words in an abstract about something else does not
+answer it); when no abstract is close to the question at all, only the papers whose own claims use the
+question's words are cited, or else the single best guess. Negative lists keep the papers that do without
+the excluded thing and cover the question's words, or at most three that score as well without them.
+"Which … by quantizing it" lists only papers whose own work names the mechanism, when most candidates use
+that word. When nothing in
 the abstracts reports what is asked, the answer says so and lists the nearest papers without citing
 them as support.
 """
@@ -54,12 +56,12 @@ FOCUS_BONUS = 0.15  # follow-ups: bonus for sentences of the paper "it" refers t
 KEEP_RATIO = 0.92  # a paper is quoted when its best sentence scores this share of the best paper's
 LIST_KEEP_RATIO = 0.78  # "which" questions: ... this share of the reference below
 LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of the best three papers' scores
-LIST_COVERAGE = 0.5  # "which" questions: share of the question's words a listed paper's title and claims use
-LIST_SURE_RATIO = 0.9  # ... unless its best sentence scores this share of the best paper's
+LIST_COVERAGE = 0.5  # list questions: share of the question's words a listed paper's title and claims use
+LIST_SURE_RATIO = 0.9  # negative lists: ... unless its best sentence scores this share of the best paper's
 LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
 WEAK_SURE = 1  # ... or this many when no abstract is close to the question (weak match)
 ALSO_SHOWN = 3  # ... the next few are named apart, without citing them
-LIST_TOPIC_RATIO = 0.70  # "which": a listed paper's abstract is this share as close to the question as the closest
+LIST_RELEVANCE_RATIO = 0.85  # "which": a listed paper's retrieval score is this share of the best paper's
 SECOND_RATIO = 0.93  # a paper's second sentence is quoted when it scores this share of its first
 OPEN_FIGURE_RATIO = 0.8  # ... for a "how much" question without a specific condition
 NEGATIVE_KEEP_RATIO = 0.5  # negative questions: papers that do without X, down to this share of the best
@@ -382,15 +384,10 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                 ranked = [n for n in ranked if standing[n] != "uses"] or ranked
                 top = best[ranked[0]][0].score
         papers = [n for n in ranked if best[n][0].score >= top * ratio]
-        if reading.is_list:
-            # A sentence that shares the question's words, in an abstract about something else, does not answer
-            # it. (Not for a negative question: its similarity is to a question that names the excluded thing,
-            # which the papers that do without it need not name; their own "without X" sentence is the test.)
-            if reading.kind is Kind.WHICH:
-                closest = max(e.similarity for e in evidence if e.n in best)  # among papers with a claim to quote
-                near = {e.n for e in evidence if e.similarity >= LIST_TOPIC_RATIO * closest}
-                papers = [n for n in papers if n in near]
-            # the paper must do the whole of what is asked, or answer it best
+        if reading.kind is Kind.WHICH:
+            papers, also = listed_papers(store, question, reading, [by_n[n] for n in ranked], weak)
+        elif reading.is_list:  # a negative list: of the papers that do without X, those that do the whole
+            # of what is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
             sure_max = WEAK_SURE if weak else LIST_SURE_MAX  # no abstract is close: one guess at most
@@ -410,6 +407,8 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
     groups = []
     for n in papers:
         first = best[n][0]
+        if reading.kind is Kind.WHICH and first.role is Role.PROBLEM:  # a paper is listed for what it does
+            first = next((c for c in best[n] if c.role in (Role.METHOD, Role.RESULT)), first)
         if reading.kind is Kind.NEGATIVE:  # the sentence that says the paper does without X answers
             first = next((c for c in best[n] if does_without(c.text, reading.excluded_terms)), first)
         group = [first]
@@ -420,6 +419,29 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
                     group.append(c)
         groups.append(sorted(group, key=lambda c: c.index))
     return groups, [n for n in also if n not in {g[0].n for g in groups}]
+
+
+def listed_papers(store: Store, question: str, reading: Reading, candidates: list[Evidence],
+                  weak: bool) -> tuple[list[int], list[int]]:
+    """A "which" question's papers, best first, and those named apart without citing them.
+
+    A paper is listed when its retrieval score is at least :data:`LIST_RELEVANCE_RATIO` of the best
+    candidate's. Retrieval judged the whole abstract -- its title, its BM25 score and every passage's
+    embedding -- and that tells the papers that do what is asked from look-alikes better than the score of
+    any one sentence, which rewards a sentence for sharing the question's words in an abstract about
+    something else. The quoted sentence is still the paper's best own claim. When no abstract is close to
+    the question (``weak``), only the papers whose own claims use the question's words are cited, or else
+    the best guess alone; the others are named apart."""
+    score = {e.n: e.relevance for e in candidates}
+    if not any(score.values()):  # evidence made without retrieval scores: its passages' similarity
+        score = {e.n: e.similarity for e in candidates}
+    top = max(score.values())
+    papers = sorted((n for n in score if score[n] >= LIST_RELEVANCE_RATIO * top), key=lambda n: (-score[n], n))
+    if not weak:
+        return papers, []
+    covered = coverage(store, question, reading, [e for e in candidates if e.n in set(papers)])
+    cited = [n for n in papers if covered[n] >= LIST_COVERAGE] or papers[:WEAK_SURE]
+    return cited, [n for n in papers if n not in cited][:ALSO_SHOWN]
 
 
 def _does_by(title: str, tagged: list[TaggedSentence], means: str) -> bool:
