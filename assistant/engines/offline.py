@@ -83,7 +83,8 @@ INJECTION_RE = re.compile(r"ignore (all |any )?(previous|prior|above) instructio
 _PROPOSAL_RE = re.compile(r"\b(?:we|this (?:paper|work|study)|in this (?:paper|work))\b[^.]{0,60}?\b(?:propose|"
                           r"proposes|introduce|introduces|present|presents|develop|design)\b", re.I)
 # "the mutual waiting problem, i.e., the target model gets stuck …", "X refers to", "X is a technique that …"
-_DEFINES_RE = re.compile(r",?\s+(?:i\.\s?e\.|(?:that is|namely|refers? to|is defined as|is called|denotes?)\b)|"
+_DEFINES_RE = re.compile(r",?\s+(?:i\.\s?e\.|(?:that is|namely|refers? to|is defined as|is called|"
+                         r"(?:is |are )?(?:known|termed) as|denotes?)\b)|"
                          r"\b(?:is|are) (?:a|an|the) (?:\w+ ){0,3}?(?:problem|phenomenon|technique|method|"
                          r"approach|process|framework|paradigm)\b", re.I)
 _ASKED_TOKEN_RE = re.compile(r"[A-Za-z0-9][\w./-]*\d[\w./-]*|\d[\w./%-]*", re.I)  # "7B", "Objects365", "90%"

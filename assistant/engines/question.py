@@ -58,7 +58,12 @@ _NEGATIVE_RE = re.compile(
 _FREE_RE = re.compile(r"\b(?P<thing>[A-Za-z][\w]*(?:-[A-Za-z]+)?)-free\b", re.I)
 _COMPARE_RE = re.compile(r"\b(?:compare[sd]?|comparison|differ|differs|different(?:ly)?|difference|versus|vs\.?|"
                          r"contrast)\b", re.I)
-_WHAT_IS_RE = re.compile(r"^\s*(?:what(?:'s| is| are)|define|explain what)\s+(?P<subject>[^?]+?)\s*\??\s*$", re.I)
+# "What is X?", also after a clause that sets the scene ("When a picture is turned into a video, what is …") and
+# before a second question about X ("…, and what makes it hard?"): X ends at that second question.
+_WHAT_IS_RE = re.compile(r"^\s*(?:[^?,]+,\s*)?(?:what(?:'s| is| are)|define|explain what)\s+(?P<subject>[^?]+?)"
+                         r"(?:,?\s+and\s+(?:what|why|how|which|when)\b[^?]*)?\s*\??\s*$", re.I)
+# A word that says what kind of thing X is, not which: "the 'image leakage' problem" is image leakage.
+_KIND_WORD_RE = re.compile(r"\s+(?:problem|issue|phenomenon|effect|challenge)s?\W*$", re.I)
 _WHY_RE = re.compile(r"^\s*why\b", re.I)
 _HOW_RE = re.compile(r"^\s*how\b", re.I)
 # Words that qualify the excluded thing without being the thing: "a separate draft model" is a draft model.
@@ -132,7 +137,8 @@ def read_question(question: str) -> Reading:
         return Reading(Kind.COMPARE, False)
     what = _WHAT_IS_RE.match(text)
     if what and len(what.group("subject").split()) <= 12:
-        return Reading(Kind.WHAT_IS, False, subject=_head(what.group("subject")))
+        subject = _KIND_WORD_RE.sub("", _head(what.group("subject"))).strip(" '\"‘’“”")
+        return Reading(Kind.WHAT_IS, False, subject=subject)
     if _WHY_RE.match(text):
         return Reading(Kind.WHY, False)
     if _HOW_RE.match(text):

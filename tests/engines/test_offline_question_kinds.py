@@ -114,6 +114,30 @@ def test_what_is_may_quote_background_and_says_so(seeded_store: Store) -> None:
     assert "ragged tensor problem" in answer.text
 
 
+@pytest.mark.parametrize(("question", "subject"), [
+    ("What is direct speech-to-speech translation, and what makes it hard to do both well and fast?",
+     "direct speech-to-speech translation"),
+    ("When a still picture is turned into a video, what is the 'image leakage' problem and what harm does it do?",
+     "image leakage"),
+    ("What is the mutual waiting problem?", "mutual waiting"),
+])
+def test_a_what_is_question_reads_the_thing_asked_about(question: str, subject: str) -> None:
+    """A scene-setting clause before "what is", a second question after it, an article, quotes and a word
+    that says only what kind of thing it is ("problem") are not part of the thing to define."""
+    reading = read_question(question)
+    assert reading.kind is Kind.WHAT_IS
+    assert re.sub(r"^(?:the|a|an)\s+|['\"]", "", reading.subject) == subject
+
+
+def test_what_is_quotes_the_sentence_that_says_what_the_term_is_known_as(seeded_store: Store) -> None:
+    """FlashI2V names "conditional image leakage" in four sentences; the one that defines it ("…, which is known
+    as conditional image leakage, leading to …") answers."""
+    answer = ask(seeded_store, "When a still picture is turned into a video, what is the 'image leakage' problem "
+                               "and what harm does it do?", engine="offline")
+    assert answer.text.startswith("Background (FlashI2V):")
+    assert "which is known as conditional image leakage" in answer.text.split("\n\n")[0]
+
+
 def test_a_figure_the_abstracts_do_not_report_is_said_so_with_nearest_papers(seeded_store: Store) -> None:
     answer = ask(seeded_store, "How many tokens per second does PowerInfer-2 reach for a 13B model on a smartphone?",
                  engine="offline")
