@@ -240,7 +240,7 @@ class Evidence:
     paper: Paper
     text: str  # the abstract, possibly trimmed to the token budget
     similarity: float  # best-passage cosine similarity to the question
-    relevance: float = 0.0  # the paper's fused retrieval score for the question (the best paper scores 1.0)
+    relevance: float = 0.0  # the paper's fused retrieval score for the question (compare within one question only)
 
 
 @dataclass(frozen=True, slots=True)
