@@ -54,8 +54,8 @@ LIST_POOL = 20  # papers retrieved for a "which" question (others: the caller's 
 DENSE_CANDIDATES = 16  # sentences embedded per question (the engine's main cost), lexically best first
 FOCUS_BONUS = 0.15  # follow-ups: bonus for sentences of the paper "it" refers to (conversation.referent)
 KEEP_RATIO = 0.92  # a paper is quoted when its best sentence scores this share of the best paper's
-LIST_KEEP_RATIO = 0.78  # "which" questions: ... this share of the reference below
-LIST_REFERENCE = 3  # "which" questions: a paper is judged against the mean of the best three papers' scores
+LIST_KEEP_RATIO = 0.78  # negative lists: ... this share of the reference below
+LIST_REFERENCE = 3  # negative lists: a paper is judged against the mean of the best three papers' scores
 LIST_COVERAGE = 0.5  # list questions: share of the question's words a listed paper's title and claims use
 LIST_SURE_RATIO = 0.9  # negative lists: ... unless its best sentence scores this share of the best paper's
 LIST_SURE_MAX = 3  # ... and at most this many papers that do not cover the question are listed that way
@@ -384,11 +384,12 @@ def choose(store: Store, question: str, reading: Reading, evidence: list[Evidenc
             else:  # no abstract speaks of X: the papers that do the rest of what is asked, minus those using X
                 ranked = [n for n in ranked if standing[n] != "uses"] or ranked
                 top = best[ranked[0]][0].score
-        papers = [n for n in ranked if best[n][0].score >= top * ratio]
         if reading.kind is Kind.WHICH:
             papers, also = listed_papers(store, question, reading, [by_n[n] for n in ranked], weak)
-        elif reading.is_list:  # a negative list: of the papers that do without X, those that do the whole
-            # of what is asked, or answer it best
+        else:
+            papers = [n for n in ranked if best[n][0].score >= top * ratio]
+        if reading.kind is Kind.NEGATIVE:  # of the papers that do without X, those that do the whole of what
+            # is asked, or answer it best
             covered = coverage(store, question, reading, [e for e in evidence if e.n in set(papers)])
             sure = [n for n in papers if covered[n] < LIST_COVERAGE and best[n][0].score >= top * LIST_SURE_RATIO]
             sure_max = WEAK_SURE if weak else LIST_SURE_MAX  # no abstract is close: one guess at most
