@@ -247,9 +247,13 @@ class Judged:
     title_similarity: float = 0.0  # the title's embedding against the topic's, computed when focus falls short
 
     @property
+    def covers(self) -> bool:
+        """Retrieved well enough, its own account covers the topic and a claim names a distinctive facet."""
+        return self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
+
+    @property
     def on_topic(self) -> bool:
-        return (self.relative >= RELATIVE_FLOOR and self.coverage >= COVERAGE_MIN and self.claim
-                and (self.focus >= FOCUS_MIN or self.title_similarity >= TITLE_SIMILAR))
+        return self.covers and (self.focus >= FOCUS_MIN or self.title_similarity >= TITLE_SIMILAR)
 
 
 def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
@@ -277,8 +281,7 @@ def judge(store: Store, topic: str, hits: list[Hit]) -> list[Judged]:
                           focus))
     # A title that says the topic in other words ("Token Dropping" for "token pruning") is on it: the titles of
     # papers that pass every other test but focus are compared with the topic by the search embedding.
-    short = [i for i, j in enumerate(out) if j.focus < FOCUS_MIN and j.relative >= RELATIVE_FLOOR
-             and j.coverage >= COVERAGE_MIN and j.claim]
+    short = [i for i, j in enumerate(out) if j.covers and j.focus < FOCUS_MIN]
     if short:
         similar = store.embed([out[i].hit.paper.title for i in short]) @ store.query_vector(topic)
         for i, sim in zip(short, similar):
