@@ -31,7 +31,7 @@ from enum import StrEnum
 
 from .textnorm import split_sentences
 
-ROLES_VERSION = 3
+ROLES_VERSION = 4
 """Bumped whenever :func:`tag_abstract` changes its output, so stored codes can be recomputed."""
 
 
@@ -81,8 +81,8 @@ _STOP_IN_TITLE_NAME = frozenset("a an the of or and to for in on at is are vs vs
 _PROPOSE_VERBS = ("propose|proposes|introduce|introduces|present|presents|develop|develops|design|designs|build|builds|"
                   "release|releases|devise|devises")
 _PROPOSE = rf"(?:{_PROPOSE_VERBS})"
-_NAME_AFTER_VERB_RE = re.compile(
-    rf"\b{_PROPOSE}\s+((?:[A-Z0-9][\w.+^'\-]*\s?){{1,4}}?)"
+_NAME_AFTER_VERB_RE = re.compile(  # "we propose SpQR", "we present Magic 1-For-1", "we propose mmMamba"
+    rf"\b{_PROPOSE}\s+((?:(?:[A-Z0-9]|[a-z]{{1,3}}(?=[A-Z]))[\w.+^'\-]*\s?){{1,4}}?)"
     r"(?=\s*(?:[,(:;.]|\s-\s|\s–\s|\s—\s|$|\s+(?:a|an|the|as|to|that|which|for|in|by|on|with|–|—)\b))")
 _CALLED_RE = re.compile(
     rf"\b(?:called|named|dubbed|termed|coined|namely)\s+({_TOKEN}(?:\s[A-Z][A-Za-z0-9-]*[A-Za-z0-9]){{0,2}})"
@@ -101,6 +101,9 @@ _ACRONYM_RE = re.compile(rf"\b{_PROPOSE}\s+(?:the\s+|a\s+|an\s+)?(?:novel\s+|new
 _NOUN_NAME_RE = re.compile(
     rf"\b(?:framework|method|approach|system|algorithm|technique|scheme|engine|layer|model)\s*[,:]?\s*(?:-|–|—|,)\s*"
     rf"({_TOKEN})\b")
+_OUR_KIND_NAME_RE = re.compile(  # "our method EViT improves ViTs"
+    rf"\bour\s+(?:method|approach|model|framework|system|algorithm|technique|scheme|engine)\s+({_TOKEN})"
+    r"(?=\s*[,(:;.]|\s+[a-z]+s\b)")
 _KIND_NAME_RE = re.compile(  # "we develop a dynamic framework SmartSpec"
     rf"\b{_PROPOSE}\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:framework|method|approach|system|algorithm|technique|"
     rf"scheme|engine|model|tool|library|pipeline|architecture)\s+({_TOKEN})(?=\s*(?:[,(:;.]|$|\s+(?:that|which|to|for)\b))")
@@ -182,6 +185,8 @@ def _abstract_names(sentences: list[str], others: list[str] | None = None) -> li
                 names += [m.group(1) for m in _CALL_OUR_RE.finditer(sentence) if _namelike(m.group(1), strict=False)]
             names += [m.group(1) for m in _NOUN_NAME_RE.finditer(sentence) if _namelike(m.group(1))]
             names += [m.group(1) for m in _KIND_NAME_RE.finditer(sentence) if _namelike(m.group(1))]
+            if "our " in low:
+                names += [m.group(1) for m in _OUR_KIND_NAME_RE.finditer(sentence) if _namelike(m.group(1))]
         if any(word in low for word in ("called", "named", "dubbed", "termed", "coined", "namely")):
             called = [m for m in _CALLED_RE.finditer(sentence)  # a coined word: "called VoVNet"
                       if " " not in m.group(1) and _namelike(m.group(1))]

@@ -40,9 +40,11 @@ UNIT = (r"(?:%|\s?percent\b|\s?[xX×](?![A-Za-z0-9])|-?fold\b|\s?times\b|\s?(?:f
 METRIC = (r"\b(?:AP|mAP|accuracy|BLEU|ROUGE|FID|FVD|PSNR|SSIM|F1|score|perplexity|WER|[Tt]op-1|mIoU|IoU|CIDEr"
           r"|speed-?ups?|throughput|win rate|pass@\d+)[\w\-@]*\s?(?:of|=|:|to|by|at)?\s?(?:about\s|up to\s)?")
 FIGURE_RE = re.compile(rf"{NUM}\s?{UNIT}|{METRIC}{NUM}")
-STATED_FIGURE_RE = re.compile(  # also "perplexity increases of no more than 0.05", "FID of 7.2 on ..."
+# also "perplexity increases of no more than 0.05", "FID of 7.2 on ...", "FID scores for one-step generation: 1.20"
+STATED_FIGURE_RE = re.compile(
     rf"{FIGURE_RE.pattern}|\b(?:perplexity|PPL|FID|FVD|BLEU|accuracy|mAP|AP|F1|PSNR|SSIM|WER|CIDEr|top-1)\b"
-    rf"(?:\s+[\w-]+){{0,3}}?\s+(?:of|to|by|than|is|=)\s+(?:only\s+|about\s+|around\s+|up to\s+|"
+    rf"(?:(?:\s+[\w-]+){{0,3}}?\s+(?:of|to|by|than|is|=)|(?:\s+[\w-]+){{0,5}}?:)\s+"
+    rf"(?:only\s+|about\s+|around\s+|up to\s+|"
     rf"(?:no|not) more than\s+|less than\s+|over\s+)?{NUM}")
 
 BIT_FIGURE_RE = re.compile(rf"\b(?:to|at|as low as|down to)\s+{NUM}-?\s?bits?\b")  # "to 1.5-bit": a size reached

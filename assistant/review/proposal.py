@@ -13,12 +13,16 @@ scalable serving of many LoRA adapters") and its *mechanism* (the clause saying 
 
 Task, first found of:
 
-1. an aim the paper states: "we aim to X", "which aims to X", "we address / tackle / study / focus on X";
+1. an aim the paper states: "we aim to X", "which aims to X", "we address / tackle / study / focus on X",
+   "we make progress on X", "our two key objectives: X";
 2. the purpose that opens the proposal sentence: "To solve the inefficiency of DenseNet, we ...";
-3. the descriptor, when it says more than "a framework" ("KV cache quantization method for LLMs");
-4. a goal clause of the proposal: "..., which reduces both decoding and pre-filling memory";
-5. the title's subject ("LLM Inference Acceleration Framework" from "Medusa: Simple LLM Inference
-   Acceleration Framework with Multiple Decoding Heads").
+3. what the proposal says the method is for, right after its descriptor or name: "MSD, a framework to
+   distill a teacher into several one-step students", "QUEEN for streaming FVV";
+4. the descriptor, when it says more than "a framework" ("KV cache quantization method for LLMs");
+5. a goal clause of the proposal: "..., which reduces both decoding and pre-filling memory";
+6. the title's subject ("LLM Inference Acceleration Framework" from "Medusa: Simple LLM Inference
+   Acceleration Framework with Multiple Decoding Heads"; after the ':' of a slogan such as "Not All
+   Patches are What You Need: Expediting Vision Transformers via …").
 
 Anaphoric aims ("To address this limitation", "tackles these challenges") point back at background
 and are skipped. Approach: the method's name (:func:`assistant.roles.method_names`) and its
@@ -41,13 +45,14 @@ _PROPOSE_RE = re.compile(
     r"devis(?:e|es|ing)|build(?:s|ing)?|put(?:s)? forward|construct(?:s)?|release(?:s)?|offer(?:s)?)\s+"
     r"(?:here\s+|also\s+)?", re.I)
 _SELF_RE = re.compile(r"\b(?:we|our|this (?:paper|work|study|report))\b|^\(\d\)|\(\d\)\s", re.I)
-_ANAPHORA = (r"(?:this|these|that|those|such|it|them|the above|the aforementioned|above|the (?:issue|issues|"
+_ANAPHORA = (r"(?:this|these|that|those|such|it|them|the above|the aforementioned|above|the same|the (?:issue|issues|"
              r"problem|problems|challenge|challenges|limitation|limitations|gap|dilemma)\b)")
 _ANAPHORIC_RE = re.compile(rf"^(?:\w+\s+){{0,2}}{_ANAPHORA}\b", re.I)
 _AIM_RE = re.compile(
     r"\b(?:we\s+(?:\w+\s+)?aim\s+(?:to|at)|aims?\s+(?:to|at)|aiming\s+(?:to|at)|"
     r"(?:we|this (?:paper|work|study))\s+(?:\w+ly\s+)?(?:address(?:es)?|tackles?|stud(?:y|ies)|investigates?|"
-    r"examines?|analy[sz]es?|focus(?:es)?\s+on))\s+", re.I)
+    r"examines?|analy[sz]es?|focus(?:es)?\s+on|make\s+progress\s+(?:on|in|toward))|"
+    r"\b(?:our|two|three|the|key|main)\s+(?:\w+\s+)?(?:objectives?|goals?)\s*(?::|(?:is|are)\s+to))\s+", re.I)
 _LEADING_PURPOSE_RE = re.compile(r"^(?:(?:first|second|third|finally|specifically),\s+)?(?:to|in order to)\s+", re.I)
 _GOAL_RE = re.compile(
     r"\b(?:that|which|to|thereby|while|for)\s+((?:\w+ly\s+)?(?:reduc|accelerat|speed(?:s|ing)? up|improv|enabl|"
@@ -83,6 +88,9 @@ _CLAIM_VERB_RE = re.compile(  # "which achieves / provides ... results": a claim
 _ARTICLE_RE = re.compile(r"^(?:a|an|the)\s+", re.I)
 _ENUM_CUT_RE = re.compile(r",?\s+(?:and\s+)?\(\d\)\s")
 _CONTENT_WORD_RE = re.compile(r"[A-Za-z][\w-]*")
+# after a descriptor or name, what the method is for: "a framework to distill ...", "QUEEN for streaming ..."
+_FOR_WHAT_RE = re.compile(r"(?:to\s+(?!(?:a|an|the|this|that|these|those|such|it|them|each|all|both|any|our|its|"
+                          r"their|more|further)\b)(?=[a-z]+\b)|for\s+(?=[a-z]+ing\b))")
 _TITLE_CUT_RE = re.compile(r"\s+(?:with|via|using|through|by|based on|from)\s+|\s*[-–—]\s+|\?", re.I)
 
 
@@ -96,6 +104,7 @@ class Proposal:
     descriptor: str
     mechanism: str
     purpose: str  # the opening "To X, ..." of the sentence, if any
+    aim: str = ""  # what the method is for, right after its descriptor or name: "a framework to X", "NAME for X"
 
 
 def _tidy(text: str) -> str:
@@ -124,6 +133,17 @@ def clause_end(text: str, start: int = 0) -> int:
             if ch == "," and _CLAUSE_BREAK_RE.match(text, i):
                 return i
         i += 1
+    return len(text)
+
+
+def _comma(text: str) -> int:
+    """Where the text's first ',' or ';' outside brackets is (its length if none)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}" and depth > 0
+        if ch in ",;" and depth == 0:
+            return i
     return len(text)
 
 
@@ -258,8 +278,13 @@ def _parse(sentence: str, obj: str, names: tuple[str, ...]) -> Proposal | None:
     mechanism = ""
     if _MECHANISM_RE.match(after) and not _CLAIM_VERB_RE.match(after):
         mechanism = _tidy(after[:clause_end(after, 1)])
+    aim = ""
+    for_what = _FOR_WHAT_RE.match(after) if descriptor or name else None
+    if for_what:
+        rest = after[for_what.end():]
+        aim = "" if _ANAPHORIC_RE.match(rest) else _tidy(rest[:_comma(rest)])
     return Proposal(sentence=sentence, obj=obj, name=name, descriptor=descriptor, mechanism=mechanism,
-                    purpose=purpose)
+                    purpose=purpose, aim=aim)
 
 
 def proposals_in(sentence: str, names: tuple[str, ...]) -> list[Proposal]:
@@ -336,10 +361,14 @@ def _goal(text: str) -> str:
 def title_subject(title: str) -> str:
     """The subject of a title: after "NAME:", before "with / via / using ...", without praise words."""
     head, sep, tail = title.partition(":")
-    text = tail.strip() if sep and len(head.split()) <= 4 else title
-    text = _TITLE_CUT_RE.split(text)[0].strip().strip("\"'“”")
-    text = strip_generic(text)
-    return text if len(_content(text)) >= 2 and len(text.split()) <= 8 else ""
+    # a short head is a name, and a head that makes a claim a slogan ("Not All Patches are What You Need"):
+    # the subject is after the ':'
+    slogan = bool(re.search(r"\b(?:is|are|beats?|need)\b", head, re.I))
+    for text in ([tail] if sep and len(head.split()) <= 4 else [tail, title] if sep and slogan else [title]):
+        text = strip_generic(_TITLE_CUT_RE.split(text.strip())[0].strip().strip("\"'“”"))
+        if len(_content(text)) >= 2 and len(text.split()) <= 8:
+            return text
+    return ""
 
 
 def task_of(title: str, tagged: list[TaggedSentence], names: tuple[str, ...] | None = None) -> str:
@@ -353,6 +382,9 @@ def task_of(title: str, tagged: list[TaggedSentence], names: tuple[str, ...] | N
     for p in found:
         if p.purpose and len(p.purpose.split()) >= 3 and not _ANAPHORIC_RE.match(p.purpose.split(" ", 1)[1]):
             return _trim(p.purpose, MAX_TASK_WORDS)
+    for p in found:  # "a framework to distill a teacher into multiple single-step generators"
+        if len(p.aim.split()) >= 3 and len(_content(p.aim)) >= 2:
+            return _trim(p.aim, MAX_TASK_WORDS)
     for p in found:  # a descriptor that says what the method is for: "KV cache quantization method for LLMs"
         if p.descriptor and len(_content(p.descriptor)) >= 2:
             return _trim(strip_generic(p.descriptor), MAX_TASK_WORDS)
@@ -385,7 +417,7 @@ def _mechanism_sentence(tagged: list[TaggedSentence], after: int, names: tuple[s
         for name in _names_in(text, names):
             clause = text[text.find(name):]
             if re.match(rf"{re.escape(name)}(?:[\w.-]*)\s+(?:\w+ly\s+)?(?!is\b|was\b|has\b|does\b|can\b)"
-                        r"(?!achiev|outperform|surpass|exceed|show|demonstrat|yield|reach|obtain|attain|match)[a-z]+s\b",
+                        r"(?!achiev|outperform|surpass|exceed|show|demonstrat|yield|reach|obtain|attain|match|improv)[a-z]+s\b",
                         clause):
                 return _tidy(clause[:clause_end(clause)])
         match = _DESIGN_VERB_RE.search(text) if t.role is Role.METHOD else None

@@ -121,6 +121,37 @@ def test_task_is_the_papers_own_problem_never_background() -> None:
                             "limited KV-cache storage. We propose B4, a block format for 4-bit caches.", "t")
     assert task_of(focus.title, tag_abstract(focus.title, focus.abstract)) == \
         "the most critical problem of limited KV-cache storage"
+    objectives = Paper.make("Small Splats", "Splatting needs many points. However, this takes much storage. To this "
+                            "end, we set two key objectives: pruning redundant points and compressing their colours. "
+                            "We propose a learnable mask that removes points.", "t")
+    assert task_of(objectives.title, tag_abstract(objectives.title, objectives.abstract)).startswith(
+        "pruning redundant points and compressing their colours")
+    progress = Paper.make("Gaps", "Recurrent layers lag behind attention. In this paper, we make progress on "
+                          "closing the quality gap between recurrent layers and attention, and on their speed. We "
+                          "propose GapNet.", "t")
+    assert task_of(progress.title, tag_abstract(progress.title, progress.abstract)) == \
+        "closing the quality gap between recurrent layers and attention"
+
+
+def test_task_is_what_the_proposal_says_the_method_is_for() -> None:
+    """"a framework to X", "a pipeline to X", "NAME for X-ing": X is the task, not the descriptor."""
+    to_do = Paper.make("Many Students", "Distilled students are slow. In this work, we introduce Multi-Student "
+                       "Distillation (MSD), a framework to distill one teacher into several one-step students, "
+                       "each for a subset of prompts. MSD reaches 2x speed.", "t")
+    assert task_of(to_do.title, tag_abstract(to_do.title, to_do.abstract)) == \
+        "distill one teacher into several one-step students"
+    for_doing = Paper.make("Streams", "Online video streaming is hard. In this work, we propose a novel framework for "
+                           "QUantized ENcoding (QUEN) for streaming volumetric video with Gaussians.", "t")
+    assert task_of(for_doing.title, tag_abstract(for_doing.title, for_doing.abstract)) == \
+        "streaming volumetric video with Gaussians"
+    # "to address these problems" points back at background: the title says more
+    back = Paper.make("PrefixBatch: Batched Inference with Shared Prefixes", "Existing engines serve streams. "
+                      "They evict shared prefixes early. We propose PrefixBatch to address the above problems.", "t")
+    assert task_of(back.title, tag_abstract(back.title, back.abstract)) == "Batched Inference"
+    # "for" followed by a noun phrase names who it is for, not what it does
+    for_whom = Paper.make("Adapters", "Tuning is costly. We propose LiteAdapt for vision-language models such as "
+                          "BLIP, a set of adapters that tune 4% of the weights.", "t")
+    assert "BLIP" not in task_of(for_whom.title, tag_abstract(for_whom.title, for_whom.abstract))
 
 
 def test_approach_names_the_method_and_its_mechanism() -> None:
@@ -148,6 +179,9 @@ def test_title_subject() -> None:
     assert title_subject("Medusa: Simple LLM Inference Acceleration Framework with Multiple Decoding Heads") == \
         "LLM Inference Acceleration Framework"
     assert title_subject("A very long title about many things that goes on and on and on for a while") == ""
+    # a head that makes a claim is a slogan: the subject follows the ':'
+    assert title_subject("Not All Tokens are What You Need: Expediting Vision Transformers via Token Merging") == \
+        "Expediting Vision Transformers"
 
 
 def test_cells_stay_empty_rather_than_guessed() -> None:
