@@ -218,9 +218,9 @@ def _dedupe(names: list[str]) -> tuple[str, ...]:
 def method_names(title: str, abstract: str) -> tuple[str, ...]:
     """The paper's own method/system/model names: from the title ("SWIFT: On-the-Fly …" → SWIFT;
     "… with Sarathi-Serve" → Sarathi-Serve) and from "we propose/introduce/present X", "X, a …",
-    "we develop a framework X", "named/called X", "namely <words that spell it> (ACRONYM)" and
-    "… (ACRONYM)" after a proposal verb in the abstract. In order of discovery, without duplicates
-    (case-insensitive)."""
+    "we develop a framework X", "our method X", "named/called X", "namely <words that spell it> (ACRONYM)"
+    and "… (ACRONYM)" after a proposal verb in the abstract; a name may start in lower case ("mmMamba").
+    In order of discovery, without duplicates (case-insensitive)."""
     return _dedupe(_title_names(title, abstract) + _abstract_names(split_sentences(abstract)))
 
 
