@@ -43,6 +43,10 @@ def _row(paper: Paper):  # type: ignore[no-untyped-def]
     return extract_row(1, paper)
 
 
+def _task(paper: Paper) -> str:
+    return task_of(paper.title, tag_abstract(paper.title, paper.abstract))
+
+
 def _verbatim(cell: str, paper: Paper) -> bool:
     head, sep, rest = cell.partition(": ")
     text = rest if sep and head in paper.title + paper.abstract and rest else cell
@@ -98,39 +102,32 @@ def test_reporting_leads_are_dropped_and_enumerations_split() -> None:
 
 
 def test_task_is_the_papers_own_problem_never_background() -> None:
-    assert task_of(DETECTOR.title, tag_abstract(DETECTOR.title, DETECTOR.abstract)) == \
-        "real-time detection transformer"
+    assert _task(DETECTOR) == "real-time detection transformer"
     purpose = Paper.make("Slim", "Backbones are heavy. To remove redundant channels from vision backbones, we "
                                  "propose Slim, a pruning method. Slim is 2x faster.", "t")
-    assert task_of(purpose.title, tag_abstract(purpose.title, purpose.abstract)) == \
-        "remove redundant channels from vision backbones"
+    assert _task(purpose) == "remove redundant channels from vision backbones"
     aim = Paper.make("Q", "Models are large. We aim to quantize diffusion transformers to 4 bits without "
                           "retraining, and propose Q4, a rounding scheme.", "t")
-    assert task_of(aim.title, tag_abstract(aim.title, aim.abstract)) == \
-        "quantize diffusion transformers to 4 bits without retraining"
+    assert _task(aim) == "quantize diffusion transformers to 4 bits without retraining"
     anaphoric = Paper.make("Fuse: Operator Fusion for Mobile Inference",
                            "Mobile inference is slow. To address this limitation, we present Fuse, a framework that "
                            "merges adjacent kernels.", "t")
-    assert task_of(anaphoric.title, tag_abstract(anaphoric.title, anaphoric.abstract)) == \
+    assert _task(anaphoric) == \
         "Operator Fusion for Mobile Inference"  # from the title: "this limitation" points at background
     goal = Paper.make("D", "Long contexts need memory. We introduce DuoCache, a framework that keeps two caches, "
                            "which reduces decoding memory without hurting accuracy.", "t")
-    assert task_of(goal.title, tag_abstract(goal.title, goal.abstract)) == \
-        "reduces decoding memory without hurting accuracy"
+    assert _task(goal) == "reduces decoding memory without hurting accuracy"
     focus = Paper.make("B", "Caches grow with context. In this paper, we focus on the most critical problem of "
                             "limited KV-cache storage. We propose B4, a block format for 4-bit caches.", "t")
-    assert task_of(focus.title, tag_abstract(focus.title, focus.abstract)) == \
-        "the most critical problem of limited KV-cache storage"
+    assert _task(focus) == "the most critical problem of limited KV-cache storage"
     objectives = Paper.make("Small Splats", "Splatting needs many points. However, this takes much storage. To this "
                             "end, we set two key objectives: pruning redundant points and compressing their colours. "
                             "We propose a learnable mask that removes points.", "t")
-    assert task_of(objectives.title, tag_abstract(objectives.title, objectives.abstract)).startswith(
-        "pruning redundant points and compressing their colours")
+    assert _task(objectives).startswith("pruning redundant points and compressing their colours")
     progress = Paper.make("Gaps", "Recurrent layers lag behind attention. In this paper, we make progress on "
                           "closing the quality gap between recurrent layers and attention, and on their speed. We "
                           "propose GapNet.", "t")
-    assert task_of(progress.title, tag_abstract(progress.title, progress.abstract)) == \
-        "closing the quality gap between recurrent layers and attention"
+    assert _task(progress) == "closing the quality gap between recurrent layers and attention"
 
 
 def test_task_is_what_the_proposal_says_the_method_is_for() -> None:
@@ -138,20 +135,18 @@ def test_task_is_what_the_proposal_says_the_method_is_for() -> None:
     to_do = Paper.make("Many Students", "Distilled students are slow. In this work, we introduce Multi-Student "
                        "Distillation (MSD), a framework to distill one teacher into several one-step students, "
                        "each for a subset of prompts. MSD reaches 2x speed.", "t")
-    assert task_of(to_do.title, tag_abstract(to_do.title, to_do.abstract)) == \
-        "distill one teacher into several one-step students"
+    assert _task(to_do) == "distill one teacher into several one-step students"
     for_doing = Paper.make("Streams", "Online video streaming is hard. In this work, we propose a novel framework for "
                            "QUantized ENcoding (QUEN) for streaming volumetric video with Gaussians.", "t")
-    assert task_of(for_doing.title, tag_abstract(for_doing.title, for_doing.abstract)) == \
-        "streaming volumetric video with Gaussians"
+    assert _task(for_doing) == "streaming volumetric video with Gaussians"
     # "to address these problems" points back at background: the title says more
     back = Paper.make("PrefixBatch: Batched Inference with Shared Prefixes", "Existing engines serve streams. "
                       "They evict shared prefixes early. We propose PrefixBatch to address the above problems.", "t")
-    assert task_of(back.title, tag_abstract(back.title, back.abstract)) == "Batched Inference"
+    assert _task(back) == "Batched Inference"
     # "for" followed by a noun phrase names who it is for, not what it does
     for_whom = Paper.make("Adapters", "Tuning is costly. We propose LiteAdapt for vision-language models such as "
                           "BLIP, a set of adapters that tune 4% of the weights.", "t")
-    assert "BLIP" not in task_of(for_whom.title, tag_abstract(for_whom.title, for_whom.abstract))
+    assert "BLIP" not in _task(for_whom)
 
 
 def test_approach_names_the_method_and_its_mechanism() -> None:
