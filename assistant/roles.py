@@ -98,15 +98,13 @@ _APPOSITION_RE = re.compile(
     r"solution|library|optimizer|solver|pipeline|architecture|format|strategy|paradigm|design|accelerator|"
     r"compiler|runtime|tool|benchmark|dataset|detector|transformer|network|variant)s?\b")
 _ACRONYM_RE = re.compile(rf"\b{_PROPOSE}\s+(?:the\s+|a\s+|an\s+)?(?:novel\s+|new\s+)?[^,;()]{{3,90}}?\(({_TOKEN})\)")
-_NOUN_NAME_RE = re.compile(
-    rf"\b(?:framework|method|approach|system|algorithm|technique|scheme|engine|layer|model)\s*[,:]?\s*(?:-|–|—|,)\s*"
-    rf"({_TOKEN})\b")
+_KINDS = "framework|method|approach|system|algorithm|technique|scheme|engine|model"  # what a named method is
+_NOUN_NAME_RE = re.compile(rf"\b(?:{_KINDS}|layer)\s*[,:]?\s*(?:-|–|—|,)\s*({_TOKEN})\b")
 _OUR_KIND_NAME_RE = re.compile(  # "our method EViT improves ViTs"
-    rf"\bour\s+(?:method|approach|model|framework|system|algorithm|technique|scheme|engine)\s+({_TOKEN})"
-    r"(?=\s*[,(:;.]|\s+[a-z]+s\b)")
+    rf"\bour\s+(?:{_KINDS})\s+({_TOKEN})(?=\s*[,(:;.]|\s+[a-z]+s\b)")
 _KIND_NAME_RE = re.compile(  # "we develop a dynamic framework SmartSpec"
-    rf"\b{_PROPOSE}\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:framework|method|approach|system|algorithm|technique|"
-    rf"scheme|engine|model|tool|library|pipeline|architecture)\s+({_TOKEN})(?=\s*(?:[,(:;.]|$|\s+(?:that|which|to|for)\b))")
+    rf"\b{_PROPOSE}\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:{_KINDS}|tool|library|pipeline|architecture)\s+"
+    rf"({_TOKEN})(?=\s*(?:[,(:;.]|$|\s+(?:that|which|to|for)\b))")
 _NAMELY_ACRONYM_RE = re.compile(  # "namely Parallel spEculative decoding with Adaptive dRaft Length (PEARL)"
     rf"\b(?:called|named|dubbed|termed|coined|namely)\s+(?:as\s+)?([^().;,]{{3,90}}?)\s*\(({_TOKEN})\)")
 _INTRODUCED_HERE_RE = re.compile(rf"({_TOKEN}),\s+(?:introduced|proposed|presented)\s+in\s+this\s+(?:paper|work)")
