@@ -25,7 +25,7 @@ from ..errors import ConfigError, NotFoundError
 from ..models import Evidence, Hit, Paper
 from ..retrieval import search
 from ..store.titles import resolve_title, resolve_titles
-from .topicality import judge
+from .topicality import Judged, judge, subtopics
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -145,13 +145,23 @@ def evidence_for_topic(store: Store, topic: str, limit: int, *, exclude: Iterabl
         raise ConfigError(f"-k must be at least 1, not {limit}")
     check_min_score(min_score)
     excluded = excluded_papers(store, exclude)
-    hits = search(store, topic, k=max(TOPIC_POOL, limit) + len(excluded))
-    notes = _left_out_note([h.paper for h in hits if h.paper.paper_id in excluded])
-    hits = [h for h in hits if h.paper.paper_id not in excluded]
-    if not build_evidence(hits[:1]):
+    left_out: dict[str, Paper] = {}
+    best: dict[str, Judged] = {}  # each paper's judgement against the sub-topic it fits best
+    relevant = False
+    for part in subtopics(topic):
+        hits = search(store, part, k=max(TOPIC_POOL, limit) + len(excluded))
+        left_out.update((h.paper.paper_id, h.paper) for h in hits if h.paper.paper_id in excluded)
+        hits = [h for h in hits if h.paper.paper_id not in excluded]
+        relevant = relevant or bool(build_evidence(hits[:1]))
+        for j in judge(store, part, hits):
+            seen = best.get(j.hit.paper.paper_id)
+            if seen is None or (j.on_topic, j.relative) > (seen.on_topic, seen.relative):
+                best[j.hit.paper.paper_id] = j
+    if not relevant:
         raise NotFoundError(f"no papers in the collection match {topic!r}: no stored abstract is relevant enough "
                             f"(try `litreview search {json.dumps(topic)}` to see the nearest ones)")
-    judged = judge(store, topic, hits)
+    notes = _left_out_note(list(left_out.values()))
+    judged = sorted(best.values(), key=lambda j: -j.relative)  # one topic: retrieval order, as each score is
     kept = [j.hit for j in judged if j.on_topic]
     fallback = not kept
     if fallback:

@@ -20,6 +20,11 @@ inference"). So a paper is kept when:
   other words ("Attention-Guided Token Dropping" for "visual token pruning") passes instead when the
   title's embedding is within :data:`TITLE_SIMILAR` of the topic's.
 
+A topic that joins two noun phrases with "and" ("state space models and linear-time alternatives to
+attention") is two topics (:func:`subtopics`): each is retrieved and judged on its own, and a paper on
+either is on the topic. Words joined by "and" are not ("scheduling and batching in LLM serving
+systems"), nor is an "and" inside the topic's context ("vision transformers for mobile and edge devices").
+
 Facets are read from the topic as a reviewer writes one:
 
 * content words, stemmed (the stemmer BM25 uses); an acronym's plural is its singular ("LLMs");
@@ -297,6 +302,24 @@ _CONTEXT_RE = re.compile(r"\s+(?:for|in|on|of|with|within|under|across|at|to|whe
 _TOOL_RE = re.compile(r"\b(?:employ|utiliz|utilis|leverag|us|plug(?:s|ging)? in|build(?:s|ing)? on|adopt)\w*\s+"
                       r"(?:an?\s+|any\s+|the\s+)?(?:existing|off-the-shelf|pre-?trained|publicly available)\s+"
                       r"[\w-]+(?:\s+[\w-]+){0,3}", re.I)
+
+
+_AND_RE = re.compile(r"\s+and\s+", re.I)
+
+
+def subtopics(topic: str) -> list[str]:
+    """The topics ``topic`` joins with "and" when both sides are noun phrases of two or more words and the
+    first has no context of its own ("state space models | linear-time alternatives to attention"); else
+    ``[topic]``."""
+    topic = topic.strip()
+    sides = _AND_RE.split(topic)
+    if len(sides) != 2 or "(" in topic:
+        return [topic]
+    first, second = sides
+    if all(len(side.split()) >= 2 and set(keys_in_order(side)) - {BREAK} for side in sides) \
+            and not _CONTEXT_RE.search(first):
+        return [first, second]
+    return [topic]
 
 
 def topic_head(topic: str) -> str:

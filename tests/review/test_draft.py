@@ -316,3 +316,26 @@ def test_a_title_that_says_the_topic_in_other_words_keeps_the_paper(seeded_store
     titles = [r.paper.title for r in draft(seeded_store, "visual token pruning for vision-language models").references]
     assert any(t.startswith("HiRED") for t in titles)
     assert not any(t.startswith(("BUS:", "DAMRO")) for t in titles)
+
+
+def test_two_noun_phrases_joined_by_and_are_two_topics() -> None:
+    from assistant.review.topicality import subtopics
+
+    assert subtopics("state space models and linear-time alternatives to attention") == [
+        "state space models", "linear-time alternatives to attention"]
+    assert subtopics("speculative decoding and early exiting") == ["speculative decoding", "early exiting"]
+    # words joined by "and", and an "and" inside the topic's context, make one topic
+    for one in ("scheduling and batching in LLM serving systems", "image and video generation",
+                "efficient vision transformers for mobile and edge devices", "KV cache compression and eviction",
+                "quantization (weights and activations) of LLMs", "on-device LLM inference"):
+        assert subtopics(one) == [one]
+
+
+def test_a_topic_of_two_noun_phrases_keeps_papers_on_either(seeded_store) -> None:
+    """A review of "state space models and speculative decoding" covers both: each side is retrieved and
+    judged on its own, so neither side's papers are crowded out by the other's or judged against both."""
+    both = {r.paper.paper_id for r in draft(seeded_store, "state space models and speculative decoding").references}
+    ssm = {r.paper.paper_id for r in draft(seeded_store, "state space models").references}
+    spec = {r.paper.paper_id for r in draft(seeded_store, "speculative decoding").references}
+    assert ssm and spec and len(ssm | spec) <= 30  # under the default -k, so nothing is cut
+    assert both == ssm | spec
