@@ -14,7 +14,7 @@ scalable serving of many LoRA adapters") and its *mechanism* (the clause saying 
 Task, first found of:
 
 1. an aim the paper states: "we aim to X", "which aims to X", "we address / tackle / study / focus on X",
-   "we make progress on X", "our two key objectives: X";
+   "we make progress on X", "our two key objectives: X", "we identify and overcome two obstacles in X";
 2. the purpose that opens the proposal sentence: "To solve the inefficiency of DenseNet, we ...";
 3. what the proposal says the method is for, right after its descriptor or name: "MSD, a framework to
    distill a teacher into several one-step students", "QUEEN for streaming FVV";
@@ -52,7 +52,9 @@ _AIM_RE = re.compile(
     r"\b(?:we\s+(?:\w+\s+)?aim\s+(?:to|at)|aims?\s+(?:to|at)|aiming\s+(?:to|at)|"
     r"(?:we|this (?:paper|work|study))\s+(?:\w+ly\s+)?(?:address(?:es)?|tackles?|stud(?:y|ies)|investigates?|"
     r"examines?|analy[sz]es?|focus(?:es)?\s+on|make\s+progress\s+(?:on|in|toward))|"
-    r"\b(?:our|two|three|the|key|main)\s+(?:\w+\s+)?(?:objectives?|goals?)\s*(?::|(?:is|are)\s+to))\s+", re.I)
+    r"\b(?:our|two|three|the|key|main)\s+(?:\w+\s+)?(?:objectives?|goals?)\s*(?::|(?:is|are)\s+to)|"
+    r"\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+and\s+)?(?:overcome|remove|resolve)s?\s+(?:the\s+)?(?:\w+\s+){0,2}"
+    r"(?:obstacles?|barriers?|hurdles?|difficult(?:y|ies))\s+(?:in|of|to|when|for))\s+", re.I)
 _LEADING_PURPOSE_RE = re.compile(r"^(?:(?:first|second|third|finally|specifically),\s+)?(?:to|in order to)\s+", re.I)
 _GOAL_RE = re.compile(
     r"\b(?:that|which|to|thereby|while|for)\s+((?:\w+ly\s+)?(?:reduc|accelerat|speed(?:s|ing)? up|improv|enabl|"
@@ -89,6 +91,7 @@ _ARTICLE_RE = re.compile(r"^(?:a|an|the)\s+", re.I)
 _ENUM_CUT_RE = re.compile(r",?\s+(?:and\s+)?\(\d\)\s")
 _CONTENT_WORD_RE = re.compile(r"[A-Za-z][\w-]*")
 # after a descriptor or name, what the method is for: "a framework to distill ...", "QUEEN for streaming ..."
+_ENUMERATION_RE = re.compile(r":\s+\(?(?:i|1|a)\)\s")  # an aim's "X: (i) A, (ii) B" lists X's parts
 _FOR_WHAT_RE = re.compile(r"(?:to\s+(?!(?:a|an|the|this|that|these|those|such|it|them|each|all|both|any|our|its|"
                           r"their|more|further)\b)(?=[a-z]+\b)|for\s+(?=[a-z]+ing\b))")
 _TITLE_CUT_RE = re.compile(r"\s+(?:with|via|using|through|by|based on|from)\s+|\s*[-–—]\s+|\?", re.I)
@@ -338,7 +341,7 @@ def _aim(tagged: list[TaggedSentence], until: int) -> str:
             rest = t.text[match.end():]
             if _ANAPHORIC_RE.match(rest):
                 continue
-            aim = _tidy(rest[:clause_end(rest)])
+            aim = _tidy(_ENUMERATION_RE.split(rest[:clause_end(rest)], maxsplit=1)[0])
             if len(aim.split()) < 5:  # "how X, which developers must configure, influence Y": read on
                 aim = _tidy(rest)
             aim = re.split(r"\s+and\s+(?:propose|introduce|present|design|develop)\b", aim)[0]

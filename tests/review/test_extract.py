@@ -128,6 +128,12 @@ def test_task_is_the_papers_own_problem_never_background() -> None:
                           "closing the quality gap between recurrent layers and attention, and on their speed. We "
                           "propose GapNet.", "t")
     assert _task(progress) == "closing the quality gap between recurrent layers and attention"
+    # the obstacles a paper overcomes are in X, listed after ': (i)'; a component's purpose is not the task
+    obstacles = Paper.make("Masked Pre-training for Convnets", "We identify and overcome two key obstacles in "
+                           "extending masked image modeling to convolutional networks: (i) convolutions cannot "
+                           "handle masked inputs; (ii) a single-scale decoder. For (ii), we develop a hierarchical "
+                           "decoder to reconstruct images from multi-scale features.", "t")
+    assert _task(obstacles) == "extending masked image modeling to convolutional networks"
 
 
 def test_task_is_what_the_proposal_says_the_method_is_for() -> None:
