@@ -50,27 +50,6 @@ URL_RE = re.compile(r"https?://[^\s<>\"'\])]+|\b(?:github\.com|gitlab\.com|huggi
                     r"|(?<![/\w.])www\.[\w-]+\.[^\s<>\"'\])]+")
 
 
-def clause_spans(sentence: str) -> list[tuple[int, int]]:
-    """Character spans of the clauses of a sentence: split at ';', ', ' and ' — ' outside brackets."""
-    spans, start, depth, i = [], 0, 0, 0
-    while i < len(sentence):
-        ch = sentence[i]
-        depth += ch in "([{"
-        depth -= ch in ")]}" and depth > 0
-        cut = 0
-        if depth == 0:
-            if ch == ";" or (ch == "," and sentence[i + 1:i + 2] == " "):
-                cut = 1
-            elif sentence.startswith(" — ", i) or sentence.startswith(" -- ", i):
-                cut = 3
-        if cut:
-            spans.append((start, i))
-            start = i + cut
-        i += max(cut, 1)
-    spans.append((start, len(sentence)))
-    return [(a, b) for a, b in spans if sentence[a:b].strip()]
-
-
 def _sentences(text: str) -> list[str]:
     return [s for s in split_sentences(text) if len(s.split()) >= 3]
 

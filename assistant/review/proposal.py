@@ -139,15 +139,25 @@ def clause_end(text: str, start: int = 0) -> int:
     return len(text)
 
 
-def _comma(text: str) -> int:
-    """Where the text's first ',' or ';' outside brackets is (its length if none)."""
-    depth = 0
-    for i, ch in enumerate(text):
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses of a sentence: split at ';', ', ' and ' — ' outside brackets."""
+    spans, start, depth, i = [], 0, 0, 0
+    while i < len(sentence):
+        ch = sentence[i]
         depth += ch in "([{"
         depth -= ch in ")]}" and depth > 0
-        if ch in ",;" and depth == 0:
-            return i
-    return len(text)
+        cut = 0
+        if depth == 0:
+            if ch == ";" or (ch == "," and sentence[i + 1:i + 2] == " "):
+                cut = 1
+            elif sentence.startswith(" — ", i) or sentence.startswith(" -- ", i):
+                cut = 3
+        if cut:
+            spans.append((start, i))
+            start = i + cut
+        i += max(cut, 1)
+    spans.append((start, len(sentence)))
+    return [(a, b) for a, b in spans if sentence[a:b].strip()]
 
 
 def _trim(text: str, limit: int) -> str:
@@ -285,7 +295,7 @@ def _parse(sentence: str, obj: str, names: tuple[str, ...]) -> Proposal | None:
     for_what = _FOR_WHAT_RE.match(after) if descriptor or name else None
     if for_what:
         rest = after[for_what.end():]
-        aim = "" if _ANAPHORIC_RE.match(rest) else _tidy(rest[:_comma(rest)])
+        aim = "" if _ANAPHORIC_RE.match(rest) else _tidy(rest[:clause_spans(rest)[0][1]])  # rest opens with a word
     return Proposal(sentence=sentence, obj=obj, name=name, descriptor=descriptor, mechanism=mechanism,
                     purpose=purpose, aim=aim)
 

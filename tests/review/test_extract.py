@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from assistant.models import Paper
-from assistant.review.extract import clause_spans, code_url_of, extract_row, limitation_sentences
+from assistant.review.extract import code_url_of, extract_row, limitation_sentences
 from assistant.review.figures import STATED_FIGURE_RE, figure_kind, figure_statements, pieces, results_and_efficiency
-from assistant.review.proposal import task_of, title_subject
+from assistant.review.proposal import clause_spans, task_of, title_subject
 from assistant.roles import tag_abstract
 
 DETECTOR = Paper.make(
