@@ -90,8 +90,8 @@ _CLAIM_VERB_RE = re.compile(  # "which achieves / provides ... results": a claim
 _ARTICLE_RE = re.compile(r"^(?:a|an|the)\s+", re.I)
 _ENUM_CUT_RE = re.compile(r",?\s+(?:and\s+)?\(\d\)\s")
 _CONTENT_WORD_RE = re.compile(r"[A-Za-z][\w-]*")
-# after a descriptor or name, what the method is for: "a framework to distill ...", "QUEEN for streaming ..."
 _ENUMERATION_RE = re.compile(r":\s+\(?(?:i|1|a)\)\s")  # an aim's "X: (i) A, (ii) B" lists X's parts
+# after a descriptor or name, what the method is for: "a framework to distill ...", "QUEEN for streaming ..."
 _FOR_WHAT_RE = re.compile(r"(?:to\s+(?!(?:a|an|the|this|that|these|those|such|it|them|each|all|both|any|our|its|"
                           r"their|more|further)\b)(?=[a-z]+\b)|for\s+(?=[a-z]+ing\b))")
 _TITLE_CUT_RE = re.compile(r"\s+(?:with|via|using|through|by|based on|from)\s+|\s*[-–—]\s+|\?", re.I)
