@@ -161,7 +161,8 @@ def evidence_for_topic(store: Store, topic: str, limit: int, *, exclude: Iterabl
         raise NotFoundError(f"no papers in the collection match {topic!r}: no stored abstract is relevant enough "
                             f"(try `litreview search {json.dumps(topic)}` to see the nearest ones)")
     notes = _left_out_note(list(left_out.values()))
-    judged = sorted(best.values(), key=lambda j: -j.relative)  # one topic: retrieval order, as each score is
+    # relative = score / its sub-topic's best, so a topic of one part keeps retrieval order
+    judged = sorted(best.values(), key=lambda j: -j.relative)
     kept = [j.hit for j in judged if j.on_topic]
     fallback = not kept
     if fallback:
